@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iommufd-inv private interfaces.
+ *
+ * Layers, each in its own file, each calling only the one below:
+ *   main.c    file operations and the ioctl table
+ *   object.c  per-file object table: IDs, references, destroy
+ *   hwpt.c    HWPT and virtual-device objects, the HWPT type registry
+ *   batch.c   the invalidation engine: copy, check, dispatch, report
+ *   mock.c    the test domain (CONFIG_IOMMUFD_INV_TEST)
+ */
+#ifndef __IOMMUFD_INV_H
+#define __IOMMUFD_INV_H
+
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <uapi/linux/iommufd_inv.h>
+
+/* Most objects one open file may hold. */
+#define IOMMU_INV_MAX_OBJECTS 4096
+/* Most virtual devices behind one HWPT. */
+#define IOMMU_INV_MAX_VDEVS 256
+
+enum iommu_inv_obj_type {
+	IOMMU_INV_OBJ_NONE,
+	IOMMU_INV_OBJ_HWPT,
+	IOMMU_INV_OBJ_VDEV,
+	IOMMU_INV_OBJ_MAX,
+};
+
+/**
+ * struct iommu_inv_ctx - state of one open file
+ * @objects: ID -> object; an ID reserved by a half-built object holds
+ *	XA_ZERO_ENTRY, which lookups do not see
+ * @num_objects: objects allocated, for IOMMU_INV_MAX_OBJECTS
+ */
+struct iommu_inv_ctx {
+	struct xarray objects;
+	atomic_t num_objects;
+};
+
+/**
+ * struct iommu_inv_object - head of every object
+ * @type: what the object is
+ * @id: its ID in &iommu_inv_ctx.objects
+ * @users: 1 for the table, plus one per holder (another object or a call
+ *	in progress); destroy succeeds only from 1
+ */
+struct iommu_inv_object {
+	enum iommu_inv_obj_type type;
+	u32 id;
+	refcount_t users;
+};
+
+struct iommu_inv_object *iommu_inv_obj_alloc(struct iommu_inv_ctx *ctx,
+					     size_t size,
+					     enum iommu_inv_obj_type type);
+void iommu_inv_obj_finalize(struct iommu_inv_ctx *ctx,
+			    struct iommu_inv_object *obj);
+void iommu_inv_obj_abort(struct iommu_inv_ctx *ctx,
+			 struct iommu_inv_object *obj);
+struct iommu_inv_object *iommu_inv_obj_get(struct iommu_inv_ctx *ctx, u32 id,
+					   enum iommu_inv_obj_type type);
+
+static inline void iommu_inv_obj_put(struct iommu_inv_object *obj)
+{
+	refcount_dec(&obj->users);
+}
+
+int iommu_inv_obj_destroy(struct iommu_inv_ctx *ctx, u32 id);
+void iommu_inv_ctx_init(struct iommu_inv_ctx *ctx);
+void iommu_inv_ctx_destroy(struct iommu_inv_ctx *ctx);
+
+struct iommu_inv_hwpt;
+struct iommu_inv_vdev;
+
+/**
+ * struct iommu_inv_batch - a run of checked entries handed to a HWPT type
+ * @entries: the entries, in kernel memory, each at least as long as the
+ *	kernel's structure for its type (a longer entry has a zero tail)
+ * @num: how many
+ * @first_index: array index of @entries[0] in the caller's array
+ * @error: set by the op for the entry it stopped at
+ * @hw_error: IOMMU_INV_HWERR_* for that entry, or 0
+ */
+struct iommu_inv_batch {
+	const struct iommu_inv_entry_hdr * const *entries;
+	unsigned int num;
+	u32 first_index;
+	int error;
+	u32 hw_error;
+};
+
+/**
+ * struct iommu_inv_hwpt_ops - one HWPT type
+ * @type: IOMMU_INV_HWPT_*
+ * @entry_types: bit (1 << entry type) for every entry type accepted
+ * @granule_log2: smallest invalidation granule
+ * @needs_admin: bound to real hardware: CAP_SYS_ADMIN to allocate
+ * @hwpt_size: size of the type's structure embedding &struct iommu_inv_hwpt
+ * @config_size: size of the type's allocation config
+ * @vdev_size: size of the type's structure embedding &struct iommu_inv_vdev
+ * @vdev_config_size: size of the type's device config (0: none)
+ * @init: set up a new HWPT from its config (already copied in, zero
+ *	extended); returns 0 or -errno
+ * @destroy: undo @init
+ * @vdev_init: set up a new virtual device from its config
+ * @vdev_destroy: undo @vdev_init; may be NULL
+ * @invalidate: carry out @batch in order, stopping at the first entry that
+ *	fails; called with &iommu_inv_hwpt.lock held. Returns how many
+ *	entries succeeded; when that is less than @batch->num, the next entry
+ *	failed with @batch->error and @batch->hw_error.
+ */
+struct iommu_inv_hwpt_ops {
+	u32 type;
+	u64 entry_types;
+	u8 granule_log2;
+	bool needs_admin;
+	size_t hwpt_size;
+	size_t config_size;
+	size_t vdev_size;
+	size_t vdev_config_size;
+	int (*init)(struct iommu_inv_hwpt *hwpt, const void *config);
+	void (*destroy)(struct iommu_inv_hwpt *hwpt);
+	int (*vdev_init)(struct iommu_inv_vdev *vdev, const void *config);
+	void (*vdev_destroy)(struct iommu_inv_vdev *vdev);
+	unsigned int (*invalidate)(struct iommu_inv_hwpt *hwpt,
+				   struct iommu_inv_batch *batch);
+};
+
+/**
+ * struct iommu_inv_hwpt - a guest-owned stage-1 page table's caches
+ * @obj: object head
+ * @ops: its type
+ * @lock: serialises @ops->invalidate and changes to @vdevs; per HWPT, held
+ *	only around the op, never across user copies
+ * @vdevs: virt_id -> &struct iommu_inv_vdev behind this HWPT
+ * @num_vdevs: entries in @vdevs
+ * @calls: statistics, see &struct iommu_inv_hwpt_info
+ * @entries: statistics
+ * @failed: statistics
+ * @hw_errors: statistics
+ */
+struct iommu_inv_hwpt {
+	struct iommu_inv_object obj;
+	const struct iommu_inv_hwpt_ops *ops;
+	struct mutex lock;
+	struct xarray vdevs;
+	unsigned int num_vdevs;
+	atomic64_t calls;
+	atomic64_t entries;
+	atomic64_t failed;
+	atomic64_t hw_errors;
+};
+
+/**
+ * struct iommu_inv_vdev - a device behind a HWPT, as the guest names it
+ * @obj: object head
+ * @hwpt: the HWPT; referenced for the life of the device
+ * @virt_id: the guest's ID for the device
+ */
+struct iommu_inv_vdev {
+	struct iommu_inv_object obj;
+	struct iommu_inv_hwpt *hwpt;
+	u32 virt_id;
+};
+
+/* The vdev behind @hwpt named @virt_id; caller holds @hwpt->lock. */
+static inline struct iommu_inv_vdev *
+iommu_inv_hwpt_vdev(struct iommu_inv_hwpt *hwpt, u32 virt_id)
+{
+	lockdep_assert_held(&hwpt->lock);
+	return xa_load(&hwpt->vdevs, virt_id);
+}
+
+/**
+ * struct iommu_inv_call - one HWPT_INVALIDATE, from ioctl or io_uring
+ * @hwpt: the HWPT, referenced by the caller
+ * @entries: user address of the entries
+ * @results: user address of the results array
+ * @entries_len: bytes readable at @entries
+ * @entry_num: number of entries
+ * @results_num: room at @results
+ * @flags: IOMMU_INV_FLAG_*
+ * @processed: out: entries attempted
+ * @first_error: out: index of the first failure, or @entry_num
+ * @num_failed: out: failures
+ * @num_results: out: results written
+ * @error: out: errno of the first failure, or 0
+ */
+struct iommu_inv_call {
+	struct iommu_inv_hwpt *hwpt;
+	const void __user *entries;
+	struct iommu_inv_result __user *results;
+	u32 entries_len;
+	u32 entry_num;
+	u32 results_num;
+	u32 flags;
+	u32 processed;
+	u32 first_error;
+	u32 num_failed;
+	u32 num_results;
+	int error;
+};
+
+int iommu_inv_call_run(struct iommu_inv_call *call);
+int iommu_inv_copy_floor(const void __user *uptr, u32 len);
+
+/* Chunk the engine copies entries through; fixed, whatever the count. */
+#define IOMMU_INV_CHUNK 2048
+
+/* ioctl plumbing shared by the handlers (main.c) */
+struct iommu_inv_ucmd {
+	struct iommu_inv_ctx *ctx;
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+int iommu_inv_ucmd_respond(struct iommu_inv_ucmd *ucmd, size_t cmd_len);
+
+int iommu_inv_hwpt_alloc_ioctl(struct iommu_inv_ucmd *ucmd);
+int iommu_inv_vdev_alloc_ioctl(struct iommu_inv_ucmd *ucmd);
+int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd);
+int iommu_inv_hwpt_info_ioctl(struct iommu_inv_ucmd *ucmd);
+const struct iommu_inv_hwpt_ops *iommu_inv_hwpt_type(u32 type);
+u64 iommu_inv_hwpt_types(void);
+void iommu_inv_hwpt_destroy(struct iommu_inv_object *obj);
+void iommu_inv_vdev_destroy(struct iommu_inv_object *obj);
+int iommu_inv_copy_config(void *dst, size_t ksize, u64 uptr, u32 len);
+
+#ifdef CONFIG_IOMMUFD_INV_TEST
+extern bool iommu_inv_mock_enabled;
+extern const struct iommu_inv_hwpt_ops iommu_inv_mock_ops;
+int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd);
+#else
+#define iommu_inv_mock_enabled false
+#endif
+
+#endif /* __IOMMUFD_INV_H */

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test-only interface of iommufd-inv: present only with
+ * CONFIG_IOMMUFD_INV_TEST and the module loaded with mock=1. Shared with
+ * tools/testing/selftests/iommufd_inv, like iommufd's iommufd_test.h; not a
+ * stable UAPI.
+ */
+#ifndef _IOMMUFD_INV_TEST_H
+#define _IOMMUFD_INV_TEST_H
+
+#include <linux/types.h>
+
+enum {
+	IOMMU_INV_TEST_OP_MOCK_FILL = 1,
+	IOMMU_INV_TEST_OP_MOCK_QUERY,
+	IOMMU_INV_TEST_OP_MOCK_INJECT,
+	IOMMU_INV_TEST_OP_MOCK_SEEN,
+	IOMMU_INV_TEST_OP_COPY_FLOOR,
+	IOMMU_INV_TEST_OP_NUM_OBJECTS,
+};
+
+/* The mock's caches; each holds up to 64 slots a test fills. */
+enum {
+	IOMMU_INV_MOCK_IOTLB,		/* leaf translations */
+	IOMMU_INV_MOCK_PWC,		/* paging-structure (non-leaf) cache */
+	IOMMU_INV_MOCK_DEVTLB,		/* per device, per PASID */
+	IOMMU_INV_MOCK_PASID_CACHE,	/* per PASID */
+	IOMMU_INV_MOCK_NUM_CACHES,
+};
+
+#define IOMMU_INV_MOCK_SLOTS 64
+#define IOMMU_INV_MOCK_MAX_INJECT 8
+
+/**
+ * struct iommu_inv_test_cmd - ioctl(IOMMU_INV_TEST)
+ * @size: sizeof(struct iommu_inv_test_cmd)
+ * @op: IOMMU_INV_TEST_OP_*
+ * @id: the mock HWPT the op works on (unused by COPY_FLOOR, NUM_OBJECTS)
+ * @__reserved: must be 0
+ * @fill: MOCK_FILL: put a cached translation in @fill.cache
+ * @query: MOCK_QUERY: which slots of @query.cache are still valid
+ * @inject: MOCK_INJECT: make the entry at @inject.index of the next
+ *	HWPT_INVALIDATE call fail with @inject.error and @inject.hw_error
+ * @seen: MOCK_SEEN: entries of @seen.entry_type the mock has carried out
+ * @copy: COPY_FLOOR: copy @copy.len bytes from @copy.uptr into the same
+ *	kind of chunk buffer the batch engine uses, and nothing else
+ * @objects: NUM_OBJECTS: objects held by this file
+ */
+struct iommu_inv_test_cmd {
+	__u32 size;
+	__u32 op;
+	__u32 id;
+	__u32 __reserved;
+	union {
+		struct {
+			__u32 cache;
+			__u32 virt_id;
+			__u32 pasid;
+			__u32 out_slot;
+			__aligned_u64 addr;
+			__aligned_u64 size;
+		} fill;
+		struct {
+			__u32 cache;
+			__u32 out_count;
+			__aligned_u64 out_valid;
+		} query;
+		struct {
+			__u32 index;
+			__s32 error;
+			__u32 hw_error;
+			__u32 __reserved;
+		} inject;
+		struct {
+			__u32 entry_type;
+			__u32 __reserved;
+			__aligned_u64 out_count;
+		} seen;
+		struct {
+			__aligned_u64 uptr;
+			__u32 len;
+			__u32 __reserved;
+		} copy;
+		struct {
+			__u32 out_num;
+			__u32 __reserved;
+		} objects;
+	};
+};
+
+#define IOMMU_INV_TEST _IO(0xB9, 0x3f)
+
+#endif /* _IOMMUFD_INV_TEST_H */

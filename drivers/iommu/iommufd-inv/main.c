@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommufd-inv: /dev/iommu-inv, one file per VMM context.
+ *
+ * Every ioctl goes through one door: the table below gives each command's
+ * argument structure and the size of its first version; the argument is
+ * read once with copy_struct_from_user() into a kernel copy, and the
+ * handler never reads user memory for it again.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "iommufd_inv.h"
+#ifdef CONFIG_IOMMUFD_INV_TEST
+#include "iommufd_inv_test.h"
+#endif
+
+/**
+ * iommu_inv_ucmd_respond() - copy a handler's result back to user space
+ * @ucmd: the call
+ * @cmd_len: the kernel's size of the argument structure
+ *
+ * Copies no more than the user's structure holds.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int iommu_inv_ucmd_respond(struct iommu_inv_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+static int iommu_inv_get_info(struct iommu_inv_ucmd *ucmd)
+{
+	struct iommu_inv_info *cmd = ucmd->cmd;
+	const struct iommu_inv_hwpt_ops *ops = NULL;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->hwpt_type) {
+		ops = iommu_inv_hwpt_type(cmd->hwpt_type);
+		if (!ops)
+			return -EOPNOTSUPP;
+	}
+	cmd->out_uapi_version = IOMMU_INV_UAPI_VERSION;
+	cmd->out_max_entries = IOMMU_INV_MAX_ENTRIES;
+	cmd->out_hwpt_types = iommu_inv_hwpt_types();
+	cmd->out_entry_types = ops ? ops->entry_types : 0;
+	cmd->out_max_entry_len = IOMMU_INV_MAX_ENTRY_LEN;
+	cmd->out_granule_log2 = ops ? ops->granule_log2 : 0;
+	cmd->out_max_objects = IOMMU_INV_MAX_OBJECTS;
+	cmd->out_max_vdevs = ops ? IOMMU_INV_MAX_VDEVS : 0;
+	return iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int iommu_inv_destroy(struct iommu_inv_ucmd *ucmd)
+{
+	struct iommu_inv_destroy *cmd = ucmd->cmd;
+
+	return iommu_inv_obj_destroy(ucmd->ctx, cmd->id);
+}
+
+int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
+{
+	struct iommu_inv_hwpt_invalidate *cmd = ucmd->cmd;
+	struct iommu_inv_call call = {
+		.entries = u64_to_user_ptr(cmd->entries_uptr),
+		.results = u64_to_user_ptr(cmd->results_uptr),
+		.entries_len = cmd->entries_len,
+		.entry_num = cmd->entry_num,
+		.results_num = cmd->results_num,
+		.flags = cmd->flags,
+	};
+	struct iommu_inv_object *obj;
+	int rc, wrc;
+
+	if (cmd->flags & ~IOMMU_INV_FLAG_CONTINUE)
+		return -EOPNOTSUPP;
+	if (cmd->entry_num > IOMMU_INV_MAX_ENTRIES)
+		return -EMSGSIZE;
+	if (!access_ok(call.results,
+		       (size_t)cmd->results_num * sizeof(*call.results)))
+		return -EFAULT;
+
+	obj = iommu_inv_obj_get(ucmd->ctx, cmd->hwpt_id, IOMMU_INV_OBJ_HWPT);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	call.hwpt = container_of(obj, struct iommu_inv_hwpt, obj);
+
+	rc = iommu_inv_call_run(&call);
+	iommu_inv_obj_put(obj);
+	if (rc == -ENOMEM && !call.processed)
+		return rc;
+
+	cmd->out_processed = call.processed;
+	cmd->out_first_error = call.first_error;
+	cmd->out_num_failed = call.num_failed;
+	cmd->out_results = call.num_results;
+	wrc = iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
+	return rc ? rc : wrc;
+}
+
+union iommu_inv_ucmd_buffer {
+	struct iommu_inv_info info;
+	struct iommu_inv_hwpt_alloc hwpt_alloc;
+	struct iommu_inv_vdev_alloc vdev_alloc;
+	struct iommu_inv_destroy destroy;
+	struct iommu_inv_hwpt_invalidate invalidate;
+	struct iommu_inv_hwpt_info hwpt_info;
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	struct iommu_inv_test_cmd test;
+#endif
+};
+
+struct iommu_inv_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	int (*execute)(struct iommu_inv_ucmd *ucmd);
+};
+
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
+	[_IOC_NR(_ioctl)] = {						\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(union iommu_inv_ucmd_buffer) < \
+					  sizeof(_struct)),		\
+		.min_size = offsetofend(_struct, _last),		\
+		.ioctl_num = _ioctl,					\
+		.execute = _fn,						\
+	}
+
+static const struct iommu_inv_ioctl_op iommu_inv_ioctl_ops[] = {
+	IOCTL_OP(IOMMU_INV_GET_INFO, iommu_inv_get_info, struct iommu_inv_info,
+		 out_max_vdevs),
+	IOCTL_OP(IOMMU_INV_HWPT_ALLOC, iommu_inv_hwpt_alloc_ioctl,
+		 struct iommu_inv_hwpt_alloc, __reserved),
+	IOCTL_OP(IOMMU_INV_VDEV_ALLOC, iommu_inv_vdev_alloc_ioctl,
+		 struct iommu_inv_vdev_alloc, out_vdev_id),
+	IOCTL_OP(IOMMU_INV_DESTROY, iommu_inv_destroy, struct iommu_inv_destroy,
+		 id),
+	IOCTL_OP(IOMMU_INV_HWPT_INVALIDATE, iommu_inv_hwpt_invalidate_ioctl,
+		 struct iommu_inv_hwpt_invalidate, out_results),
+	IOCTL_OP(IOMMU_INV_HWPT_INFO, iommu_inv_hwpt_info_ioctl,
+		 struct iommu_inv_hwpt_info, out_hw_errors),
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	IOCTL_OP(IOMMU_INV_TEST, iommu_inv_test_ioctl,
+		 struct iommu_inv_test_cmd, objects.__reserved),
+#endif
+};
+
+static long iommu_inv_fops_ioctl(struct file *filp, unsigned int cmd,
+				 unsigned long arg)
+{
+	const struct iommu_inv_ioctl_op *op;
+	union iommu_inv_ucmd_buffer buf;
+	struct iommu_inv_ucmd ucmd = {
+		.ctx = filp->private_data,
+		.ubuffer = (void __user *)arg,
+		.cmd = &buf,
+	};
+	unsigned int nr = _IOC_NR(cmd);
+	int rc;
+
+	if (nr >= ARRAY_SIZE(iommu_inv_ioctl_ops))
+		return -ENOIOCTLCMD;
+	op = &iommu_inv_ioctl_ops[nr];
+	if (op->ioctl_num != cmd)
+		return -ENOIOCTLCMD;
+	if (IS_ENABLED(CONFIG_IOMMUFD_INV_TEST) &&
+	    nr == IOMMU_INV_CMD_TEST && !iommu_inv_mock_enabled)
+		return -ENOIOCTLCMD;
+
+	rc = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	if (rc)
+		return rc;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	rc = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
+				   ucmd.user_size);
+	if (rc)
+		return rc;
+	return op->execute(&ucmd);
+}
+
+static int iommu_inv_fops_open(struct inode *inode, struct file *filp)
+{
+	struct iommu_inv_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	iommu_inv_ctx_init(ctx);
+	filp->private_data = ctx;
+	return 0;
+}
+
+static int iommu_inv_fops_release(struct inode *inode, struct file *filp)
+{
+	struct iommu_inv_ctx *ctx = filp->private_data;
+
+	iommu_inv_ctx_destroy(ctx);
+	kfree(ctx);
+	return 0;
+}
+
+static const struct file_operations iommu_inv_fops = {
+	.owner = THIS_MODULE,
+	.open = iommu_inv_fops_open,
+	.release = iommu_inv_fops_release,
+	.unlocked_ioctl = iommu_inv_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice iommu_inv_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "iommu-inv",
+	.fops = &iommu_inv_fops,
+	.mode = 0600,
+};
+
+static int __init iommu_inv_init(void)
+{
+	return misc_register(&iommu_inv_misc);
+}
+
+static void __exit iommu_inv_exit(void)
+{
+	misc_deregister(&iommu_inv_misc);
+}
+
+module_init(iommu_inv_init);
+module_exit(iommu_inv_exit);
+
+MODULE_DESCRIPTION("Batched, typed IOMMU cache invalidation for nested translation");
+MODULE_LICENSE("GPL");

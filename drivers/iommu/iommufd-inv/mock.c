@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mock HWPT type: software caches (IOTLB, paging-structure cache,
+ * device TLB, PASID cache) that tests fill, invalidate and read back, and
+ * injected failures that stand in for hardware errors. Built only with
+ * CONFIG_IOMMUFD_INV_TEST and offered only when the module is loaded with
+ * mock=1.
+ */
+#include <linux/bitops.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "iommufd_inv.h"
+#include "iommufd_inv_test.h"
+
+bool iommu_inv_mock_enabled;
+module_param_named(mock, iommu_inv_mock_enabled, bool, 0444);
+MODULE_PARM_DESC(mock, "Offer the mock HWPT type and the test ioctl (tests only)");
+
+struct mock_slot {
+	u32 virt_id;
+	u32 pasid;
+	u64 addr;
+	u64 last;
+};
+
+struct mock_cache {
+	unsigned long valid;
+	struct mock_slot slot[IOMMU_INV_MOCK_SLOTS];
+};
+
+struct mock_inject {
+	u32 index;
+	int error;
+	u32 hw_error;
+};
+
+struct mock_hwpt {
+	struct iommu_inv_hwpt core;
+	u32 pasid_limit;
+	struct mock_cache cache[IOMMU_INV_MOCK_NUM_CACHES];
+	unsigned int ninject;
+	struct mock_inject inject[IOMMU_INV_MOCK_MAX_INJECT];
+	u64 seen[IOMMU_INV_ENTRY_SMMUV3_CMD + 1];
+};
+
+static struct mock_hwpt *to_mock(struct iommu_inv_hwpt *hwpt)
+{
+	return container_of(hwpt, struct mock_hwpt, core);
+}
+
+static int mock_hwpt_init(struct iommu_inv_hwpt *hwpt, const void *config)
+{
+	const struct iommu_inv_hwpt_mock *cfg = config;
+
+	if (cfg->flags)
+		return -EOPNOTSUPP;
+	if (!cfg->pasid_bits || cfg->pasid_bits > 20)
+		return -EINVAL;
+	to_mock(hwpt)->pasid_limit = 1U << cfg->pasid_bits;
+	return 0;
+}
+
+static void mock_hwpt_destroy(struct iommu_inv_hwpt *hwpt)
+{
+}
+
+/* Drop the slots of @c matching the selector; a NULL range is "all". */
+static void mock_cache_drop(struct mock_cache *c, bool any_pasid, u32 pasid,
+			    bool any_dev, u32 virt_id, const u64 *range)
+{
+	unsigned long bit;
+
+	for_each_set_bit(bit, &c->valid, IOMMU_INV_MOCK_SLOTS) {
+		struct mock_slot *s = &c->slot[bit];
+
+		if (!any_pasid && s->pasid != pasid)
+			continue;
+		if (!any_dev && s->virt_id != virt_id)
+			continue;
+		if (range && (s->last < range[0] || s->addr > range[1]))
+			continue;
+		__clear_bit(bit, &c->valid);
+	}
+}
+
+static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hdr)
+{
+	struct mock_cache *iotlb = &mock->cache[IOMMU_INV_MOCK_IOTLB];
+	struct mock_cache *pwc = &mock->cache[IOMMU_INV_MOCK_PWC];
+	struct mock_cache *devtlb = &mock->cache[IOMMU_INV_MOCK_DEVTLB];
+	struct mock_cache *pc = &mock->cache[IOMMU_INV_MOCK_PASID_CACHE];
+	const struct iommu_inv_entry_iotlb_range *ir;
+	const struct iommu_inv_entry_devtlb_range *dr;
+	const struct iommu_inv_entry_devtlb_pasid *dp;
+	u32 pasid, virt_id;
+	u64 range[2];
+
+	switch (hdr->type) {
+	case IOMMU_INV_ENTRY_IOTLB_ALL:
+		iotlb->valid = 0;
+		pwc->valid = 0;
+		return 0;
+	case IOMMU_INV_ENTRY_IOTLB_PASID:
+		pasid = ((const struct iommu_inv_entry_iotlb_pasid *)hdr)->pasid;
+		if (pasid >= mock->pasid_limit)
+			return -EINVAL;
+		mock_cache_drop(iotlb, false, pasid, true, 0, NULL);
+		mock_cache_drop(pwc, false, pasid, true, 0, NULL);
+		return 0;
+	case IOMMU_INV_ENTRY_IOTLB_RANGE:
+		ir = (const void *)hdr;
+		if (ir->pasid >= mock->pasid_limit)
+			return -EINVAL;
+		range[0] = ir->addr;
+		range[1] = ir->addr + (ir->size - 1);
+		mock_cache_drop(iotlb, false, ir->pasid, true, 0, range);
+		if (!(hdr->flags & IOMMU_INV_IOTLB_FLAG_LEAF))
+			mock_cache_drop(pwc, false, ir->pasid, true, 0, range);
+		return 0;
+	case IOMMU_INV_ENTRY_DEVTLB_PASID:
+		dp = (const void *)hdr;
+		virt_id = dp->virt_id;
+		pasid = dp->pasid;
+		if (!iommu_inv_hwpt_vdev(&mock->core, virt_id))
+			return -ENODEV;
+		if (pasid >= mock->pasid_limit)
+			return -EINVAL;
+		mock_cache_drop(devtlb, false, pasid, false, virt_id, NULL);
+		return 0;
+	case IOMMU_INV_ENTRY_DEVTLB_RANGE:
+		dr = (const void *)hdr;
+		if (!iommu_inv_hwpt_vdev(&mock->core, dr->virt_id))
+			return -ENODEV;
+		if (dr->pasid >= mock->pasid_limit)
+			return -EINVAL;
+		range[0] = dr->addr;
+		range[1] = dr->addr + (dr->size - 1);
+		mock_cache_drop(devtlb, false, dr->pasid, false, dr->virt_id,
+				range);
+		return 0;
+	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+		pc->valid = 0;
+		return 0;
+	case IOMMU_INV_ENTRY_PASID_CACHE_PASID:
+		pasid = ((const struct iommu_inv_entry_pc_pasid *)hdr)->pasid;
+		if (pasid >= mock->pasid_limit)
+			return -EINVAL;
+		mock_cache_drop(pc, false, pasid, true, 0, NULL);
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
+/* An armed injection for the entry at @index fires once, then disarms. */
+static bool mock_injected(struct mock_hwpt *mock, u32 index,
+			  struct iommu_inv_batch *batch)
+{
+	unsigned int i;
+
+	for (i = 0; i < mock->ninject; i++) {
+		if (mock->inject[i].index != index)
+			continue;
+		batch->error = mock->inject[i].error;
+		batch->hw_error = mock->inject[i].hw_error;
+		/* One shot: disarm it. */
+		mock->inject[i] = mock->inject[--mock->ninject];
+		return true;
+	}
+	return false;
+}
+
+static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
+				    struct iommu_inv_batch *batch)
+{
+	struct mock_hwpt *mock = to_mock(hwpt);
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < batch->num; i++) {
+		const struct iommu_inv_entry_hdr *hdr = batch->entries[i];
+
+		if (unlikely(mock->ninject) &&
+		    mock_injected(mock, batch->first_index + i, batch))
+			break;
+		rc = mock_one(mock, hdr);
+		if (rc) {
+			batch->error = rc;
+			break;
+		}
+		mock->seen[hdr->type]++;
+	}
+	return i;
+}
+
+const struct iommu_inv_hwpt_ops iommu_inv_mock_ops = {
+	.type = IOMMU_INV_HWPT_MOCK,
+	.entry_types = BIT_ULL(IOMMU_INV_ENTRY_IOTLB_ALL) |
+		       BIT_ULL(IOMMU_INV_ENTRY_IOTLB_PASID) |
+		       BIT_ULL(IOMMU_INV_ENTRY_IOTLB_RANGE) |
+		       BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_PASID) |
+		       BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_RANGE) |
+		       BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_ALL) |
+		       BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_PASID),
+	.granule_log2 = 12,
+	.hwpt_size = sizeof(struct mock_hwpt),
+	.config_size = sizeof(struct iommu_inv_hwpt_mock),
+	.vdev_size = sizeof(struct iommu_inv_vdev),
+	.init = mock_hwpt_init,
+	.destroy = mock_hwpt_destroy,
+	.invalidate = mock_invalidate,
+};
+
+static int mock_test_fill(struct mock_hwpt *mock, struct iommu_inv_test_cmd *cmd)
+{
+	struct mock_cache *c;
+	struct mock_slot *s;
+	unsigned long slot;
+
+	if (cmd->fill.cache >= IOMMU_INV_MOCK_NUM_CACHES || !cmd->fill.size ||
+	    cmd->fill.addr + (cmd->fill.size - 1) < cmd->fill.addr)
+		return -EINVAL;
+	c = &mock->cache[cmd->fill.cache];
+	slot = find_first_zero_bit(&c->valid, IOMMU_INV_MOCK_SLOTS);
+	if (slot >= IOMMU_INV_MOCK_SLOTS)
+		return -ENOSPC;
+	s = &c->slot[slot];
+	s->virt_id = cmd->fill.virt_id;
+	s->pasid = cmd->fill.pasid;
+	s->addr = cmd->fill.addr;
+	s->last = cmd->fill.addr + (cmd->fill.size - 1);
+	__set_bit(slot, &c->valid);
+	cmd->fill.out_slot = slot;
+	return 0;
+}
+
+static int mock_test_op(struct mock_hwpt *mock, struct iommu_inv_test_cmd *cmd)
+{
+	struct mock_inject *inj;
+
+	switch (cmd->op) {
+	case IOMMU_INV_TEST_OP_MOCK_FILL:
+		return mock_test_fill(mock, cmd);
+	case IOMMU_INV_TEST_OP_MOCK_QUERY:
+		if (cmd->query.cache >= IOMMU_INV_MOCK_NUM_CACHES)
+			return -EINVAL;
+		cmd->query.out_valid = mock->cache[cmd->query.cache].valid;
+		cmd->query.out_count = hweight64(cmd->query.out_valid);
+		return 0;
+	case IOMMU_INV_TEST_OP_MOCK_INJECT:
+		if (cmd->inject.__reserved)
+			return -EOPNOTSUPP;
+		if (!cmd->inject.error) {
+			mock->ninject = 0;
+			return 0;
+		}
+		if (cmd->inject.error > 0 || cmd->inject.error < -MAX_ERRNO)
+			return -EINVAL;
+		if (mock->ninject == IOMMU_INV_MOCK_MAX_INJECT)
+			return -ENOSPC;
+		inj = &mock->inject[mock->ninject++];
+		inj->index = cmd->inject.index;
+		inj->error = cmd->inject.error;
+		inj->hw_error = cmd->inject.hw_error;
+		return 0;
+	case IOMMU_INV_TEST_OP_MOCK_SEEN:
+		if (cmd->seen.entry_type >= ARRAY_SIZE(mock->seen))
+			return -EINVAL;
+		cmd->seen.out_count = mock->seen[cmd->seen.entry_type];
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
+int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd)
+{
+	struct iommu_inv_test_cmd *cmd = ucmd->cmd;
+	struct iommu_inv_object *obj;
+	struct iommu_inv_hwpt *hwpt;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	switch (cmd->op) {
+	case IOMMU_INV_TEST_OP_COPY_FLOOR:
+		if (cmd->copy.__reserved)
+			return -EOPNOTSUPP;
+		return iommu_inv_copy_floor(u64_to_user_ptr(cmd->copy.uptr),
+					    cmd->copy.len);
+	case IOMMU_INV_TEST_OP_NUM_OBJECTS:
+		cmd->objects.out_num = atomic_read(&ucmd->ctx->num_objects);
+		return iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+
+	obj = iommu_inv_obj_get(ucmd->ctx, cmd->id, IOMMU_INV_OBJ_HWPT);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	hwpt = container_of(obj, struct iommu_inv_hwpt, obj);
+	if (hwpt->ops != &iommu_inv_mock_ops) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	mutex_lock(&hwpt->lock);
+	rc = mock_test_op(to_mock(hwpt), cmd);
+	mutex_unlock(&hwpt->lock);
+	if (!rc)
+		rc = iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommu_inv_obj_put(obj);
+	return rc;
+}

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * iommufd-inv: batched, typed cache invalidation for guest-owned stage-1
+ * page tables, with a result for every entry.
+ *
+ * Every argument structure starts with a __u32 size that user space sets to
+ * sizeof() of the structure it was compiled with. The kernel accepts a
+ * smaller (older) structure and treats the missing tail as zero, and a
+ * larger (newer) one as long as the bytes it does not know are zero
+ * (otherwise -E2BIG). Every reserved field and unknown flag must be zero
+ * (otherwise -EOPNOTSUPP). Fields named out_* are written by the kernel and
+ * ignored on input.
+ *
+ * See Documentation/userspace-api/iommufd_inv.rst for the whole contract.
+ */
+#ifndef _UAPI_IOMMUFD_INV_H
+#define _UAPI_IOMMUFD_INV_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Version of this interface; GET_INFO reports it. */
+#define IOMMU_INV_UAPI_VERSION 1
+
+/* 0xB9 00-3F: see Documentation/userspace-api/ioctl/ioctl-number.rst */
+#define IOMMU_INV_TYPE 0xB9
+
+enum {
+	IOMMU_INV_CMD_GET_INFO = 0x00,
+	IOMMU_INV_CMD_HWPT_ALLOC = 0x01,
+	IOMMU_INV_CMD_VDEV_ALLOC = 0x02,
+	IOMMU_INV_CMD_DESTROY = 0x03,
+	IOMMU_INV_CMD_HWPT_INVALIDATE = 0x04,
+	IOMMU_INV_CMD_HWPT_INFO = 0x05,
+	/* Only with CONFIG_IOMMUFD_INV_TEST and the "mock" module parameter */
+	IOMMU_INV_CMD_TEST = 0x3f,
+};
+
+/**
+ * DOC: HWPT types
+ *
+ * @IOMMU_INV_HWPT_MOCK: software domain for tests; needs the test option.
+ * @IOMMU_INV_HWPT_VTD_S1: Intel VT-d stage-1 (first-stage) table.
+ * @IOMMU_INV_HWPT_SMMUV3_S1: Arm SMMUv3 stage-1 (context descriptor) table.
+ *
+ * A type number is never reused. Bit (1 << type) of
+ * &struct iommu_inv_info.out_hwpt_types says the running kernel has it.
+ */
+#define IOMMU_INV_HWPT_MOCK 1
+#define IOMMU_INV_HWPT_VTD_S1 2
+#define IOMMU_INV_HWPT_SMMUV3_S1 3
+
+/**
+ * DOC: Entry types
+ *
+ * Each entry type carries exactly the fields its granularity needs: there
+ * is no union and no field that a granularity leaves meaningless. Addresses
+ * and sizes are in bytes; the smallest granule is reported per HWPT type by
+ * GET_INFO (&struct iommu_inv_info.out_granule_log2).
+ *
+ * @IOMMU_INV_ENTRY_IOTLB_ALL: every IOTLB entry of the HWPT, all address
+ *	spaces (&struct iommu_inv_entry_iotlb_all).
+ * @IOMMU_INV_ENTRY_IOTLB_PASID: every IOTLB entry of one address space
+ *	(&struct iommu_inv_entry_iotlb_pasid).
+ * @IOMMU_INV_ENTRY_IOTLB_RANGE: IOTLB entries of one address space that
+ *	overlap a byte range (&struct iommu_inv_entry_iotlb_range).
+ * @IOMMU_INV_ENTRY_DEVTLB_PASID: a device's TLB (ATS), one address space
+ *	(&struct iommu_inv_entry_devtlb_pasid).
+ * @IOMMU_INV_ENTRY_DEVTLB_RANGE: a device's TLB, a byte range of one
+ *	address space (&struct iommu_inv_entry_devtlb_range).
+ * @IOMMU_INV_ENTRY_PASID_CACHE_ALL: the PASID-table / context-descriptor
+ *	cache for every PASID of the HWPT (&struct iommu_inv_entry_pc_all).
+ * @IOMMU_INV_ENTRY_PASID_CACHE_PASID: the same cache for one PASID
+ *	(&struct iommu_inv_entry_pc_pasid).
+ * @IOMMU_INV_ENTRY_VTD_DESC: a raw 256-bit VT-d invalidation descriptor as
+ *	the guest wrote it in its queue (&struct iommu_inv_entry_vtd_desc).
+ * @IOMMU_INV_ENTRY_SMMUV3_CMD: a raw 128-bit SMMUv3 command as the guest
+ *	wrote it in its command queue (&struct iommu_inv_entry_smmuv3_cmd).
+ *
+ * A type number is never reused. Bit (1 << type) of
+ * &struct iommu_inv_info.out_entry_types says a HWPT type accepts it.
+ */
+#define IOMMU_INV_ENTRY_IOTLB_ALL 1
+#define IOMMU_INV_ENTRY_IOTLB_PASID 2
+#define IOMMU_INV_ENTRY_IOTLB_RANGE 3
+#define IOMMU_INV_ENTRY_DEVTLB_PASID 4
+#define IOMMU_INV_ENTRY_DEVTLB_RANGE 5
+#define IOMMU_INV_ENTRY_PASID_CACHE_ALL 6
+#define IOMMU_INV_ENTRY_PASID_CACHE_PASID 7
+#define IOMMU_INV_ENTRY_VTD_DESC 8
+#define IOMMU_INV_ENTRY_SMMUV3_CMD 9
+
+/* Hard limits; GET_INFO reports the ones in force. */
+#define IOMMU_INV_MAX_ENTRIES 65536
+#define IOMMU_INV_MAX_ENTRY_LEN 256
+
+/**
+ * DOC: Hardware error codes
+ *
+ * &struct iommu_inv_result.hw_error says what the hardware (or the model
+ * of it) reported for an entry; 0 means it reported nothing. The low byte
+ * is the architected code, the next byte names the architecture.
+ *
+ * @IOMMU_INV_HWERR_VTD_IQE: VT-d Invalidation Queue Error (FSTS.IQE).
+ * @IOMMU_INV_HWERR_VTD_ITE: VT-d Invalidation Time-out Error (FSTS.ITE),
+ *	a device TLB did not answer.
+ * @IOMMU_INV_HWERR_VTD_ICE: VT-d Invalidation Completion Error (FSTS.ICE).
+ * @IOMMU_INV_HWERR_SMMU_CERROR_ILL: SMMUv3 CMDQ_CONS.ERR = CERROR_ILL, an
+ *	illegal command (also given to commands refused before they reach the
+ *	queue, which is what the guest would have seen).
+ * @IOMMU_INV_HWERR_SMMU_CERROR_ABT: SMMUv3 CERROR_ABT, an abort on a
+ *	command read.
+ * @IOMMU_INV_HWERR_SMMU_CERROR_ATC_INV_SYNC: SMMUv3 CERROR_ATC_INV_SYNC,
+ *	an ATC invalidation did not complete.
+ */
+#define IOMMU_INV_HWERR_VTD_IQE 0x0110
+#define IOMMU_INV_HWERR_VTD_ITE 0x0140
+#define IOMMU_INV_HWERR_VTD_ICE 0x0120
+#define IOMMU_INV_HWERR_SMMU_CERROR_ILL 0x0201
+#define IOMMU_INV_HWERR_SMMU_CERROR_ABT 0x0202
+#define IOMMU_INV_HWERR_SMMU_CERROR_ATC_INV_SYNC 0x0203
+
+/**
+ * struct iommu_inv_info - ioctl(IOMMU_INV_GET_INFO)
+ * @size: sizeof(struct iommu_inv_info)
+ * @flags: must be 0
+ * @hwpt_type: 0, or an IOMMU_INV_HWPT_* type to describe in the
+ *	per-type fields below (-EOPNOTSUPP if the kernel lacks it)
+ * @__reserved: must be 0
+ * @out_uapi_version: IOMMU_INV_UAPI_VERSION of the running kernel
+ * @out_max_entries: most entries one HWPT_INVALIDATE call may carry
+ * @out_hwpt_types: bit (1 << type) set for each HWPT type available
+ * @out_entry_types: for @hwpt_type, bit (1 << type) set for each entry type
+ *	it accepts; 0 when @hwpt_type is 0
+ * @out_max_entry_len: longest entry (header included) the kernel reads
+ * @out_granule_log2: for @hwpt_type, log2 of the smallest invalidation
+ *	granule in bytes (addresses and sizes must be multiples of it); 0 when
+ *	@hwpt_type is 0
+ * @out_max_objects: most objects one open file may hold
+ * @out_max_vdevs: for @hwpt_type, most virtual devices one HWPT may have
+ */
+struct iommu_inv_info {
+	__u32 size;
+	__u32 flags;
+	__u32 hwpt_type;
+	__u32 __reserved;
+	__u32 out_uapi_version;
+	__u32 out_max_entries;
+	__aligned_u64 out_hwpt_types;
+	__aligned_u64 out_entry_types;
+	__u32 out_max_entry_len;
+	__u32 out_granule_log2;
+	__u32 out_max_objects;
+	__u32 out_max_vdevs;
+};
+#define IOMMU_INV_GET_INFO _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_GET_INFO)
+
+/**
+ * struct iommu_inv_hwpt_mock - config of an IOMMU_INV_HWPT_MOCK HWPT
+ * @flags: must be 0
+ * @pasid_bits: width of the PASID space, 1..20 (entries naming a PASID at
+ *	or above 1 << @pasid_bits fail with -EINVAL)
+ */
+struct iommu_inv_hwpt_mock {
+	__u32 flags;
+	__u32 pasid_bits;
+};
+
+/**
+ * struct iommu_inv_hwpt_alloc - ioctl(IOMMU_INV_HWPT_ALLOC)
+ * @size: sizeof(struct iommu_inv_hwpt_alloc)
+ * @flags: must be 0
+ * @hwpt_type: one of IOMMU_INV_HWPT_*
+ * @out_hwpt_id: ID of the new HWPT
+ * @data_uptr: user pointer to the type's config structure
+ *	(e.g. &struct iommu_inv_hwpt_mock)
+ * @data_len: length of that structure; read like @size (shorter: zero
+ *	extended; longer: the tail must be zero)
+ * @__reserved: must be 0
+ *
+ * Types bound to real hardware need CAP_SYS_ADMIN (-EPERM otherwise).
+ */
+struct iommu_inv_hwpt_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 hwpt_type;
+	__u32 out_hwpt_id;
+	__aligned_u64 data_uptr;
+	__u32 data_len;
+	__u32 __reserved;
+};
+#define IOMMU_INV_HWPT_ALLOC _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_HWPT_ALLOC)
+
+/**
+ * struct iommu_inv_vdev_alloc - ioctl(IOMMU_INV_VDEV_ALLOC)
+ * @size: sizeof(struct iommu_inv_vdev_alloc)
+ * @flags: must be 0
+ * @hwpt_id: the HWPT the device is behind; the new object holds a
+ *	reference on it until destroyed
+ * @virt_id: the device's ID as the guest names it (virtual source ID or
+ *	stream ID); unique within the HWPT (-EEXIST)
+ * @data_uptr: user pointer to the HWPT type's device config (host
+ *	identifiers); ignored for IOMMU_INV_HWPT_MOCK, which has none
+ * @data_len: length of that structure, read like @size
+ * @out_vdev_id: ID of the new object
+ *
+ * Device-TLB entries name a device by @virt_id; the kernel translates it to
+ * the host identity given here and never lets an entry reach a device that
+ * was not given to the HWPT.
+ */
+struct iommu_inv_vdev_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 hwpt_id;
+	__u32 virt_id;
+	__aligned_u64 data_uptr;
+	__u32 data_len;
+	__u32 out_vdev_id;
+};
+#define IOMMU_INV_VDEV_ALLOC _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_VDEV_ALLOC)
+
+/**
+ * struct iommu_inv_destroy - ioctl(IOMMU_INV_DESTROY)
+ * @size: sizeof(struct iommu_inv_destroy)
+ * @id: ID of any object
+ *
+ * -EBUSY while another object or an in-flight call holds the object.
+ */
+struct iommu_inv_destroy {
+	__u32 size;
+	__u32 id;
+};
+#define IOMMU_INV_DESTROY _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_DESTROY)
+
+/**
+ * struct iommu_inv_entry_hdr - common head of every entry
+ * @type: IOMMU_INV_ENTRY_*
+ * @len: length of the whole entry in bytes, header included; a multiple
+ *	of 8, at least 8, at most IOMMU_INV_MAX_ENTRY_LEN. Shorter than the
+ *	kernel's structure for @type: the rest reads as zero (an older
+ *	program); longer: the extra bytes must be zero (-E2BIG otherwise).
+ * @flags: flags of @type; unknown bits fail with -EOPNOTSUPP
+ *
+ * The header is what lets one array mix entry types in submission order
+ * and lets each type grow on its own: the kernel finds the next entry from
+ * @len without knowing @type.
+ */
+struct iommu_inv_entry_hdr {
+	__u16 type;
+	__u16 len;
+	__u32 flags;
+};
+
+/**
+ * struct iommu_inv_entry_iotlb_all - IOMMU_INV_ENTRY_IOTLB_ALL
+ * @hdr: common header; no flags defined
+ */
+struct iommu_inv_entry_iotlb_all {
+	struct iommu_inv_entry_hdr hdr;
+};
+
+/**
+ * struct iommu_inv_entry_iotlb_pasid - IOMMU_INV_ENTRY_IOTLB_PASID
+ * @hdr: common header; no flags defined
+ * @pasid: the guest PASID (VT-d, mock) or ASID (SMMUv3) tagging the
+ *	address space
+ * @__reserved: must be 0
+ */
+struct iommu_inv_entry_iotlb_pasid {
+	struct iommu_inv_entry_hdr hdr;
+	__u32 pasid;
+	__u32 __reserved;
+};
+
+/* Only leaf entries changed: paging-structure caches may be kept. */
+#define IOMMU_INV_IOTLB_FLAG_LEAF (1U << 0)
+
+/**
+ * struct iommu_inv_entry_iotlb_range - IOMMU_INV_ENTRY_IOTLB_RANGE
+ * @hdr: common header; flag IOMMU_INV_IOTLB_FLAG_LEAF
+ * @pasid: as in &struct iommu_inv_entry_iotlb_pasid
+ * @__reserved: must be 0
+ * @addr: first byte of the range; a multiple of the granule
+ * @size: length of the range in bytes; non-zero, a multiple of the
+ *	granule; @addr + @size may reach but not pass 2^64 (-EOVERFLOW)
+ *
+ * The hardware may invalidate more than the range (a VT-d address mask is
+ * a naturally aligned power of two), never less.
+ */
+struct iommu_inv_entry_iotlb_range {
+	struct iommu_inv_entry_hdr hdr;
+	__u32 pasid;
+	__u32 __reserved;
+	__aligned_u64 addr;
+	__aligned_u64 size;
+};
+
+/**
+ * struct iommu_inv_entry_devtlb_pasid - IOMMU_INV_ENTRY_DEVTLB_PASID
+ * @hdr: common header; no flags defined
+ * @virt_id: the device, as &struct iommu_inv_vdev_alloc.virt_id
+ *	(-ENODEV if no such device is behind the HWPT)
+ * @pasid: the address space on that device
+ */
+struct iommu_inv_entry_devtlb_pasid {
+	struct iommu_inv_entry_hdr hdr;
+	__u32 virt_id;
+	__u32 pasid;
+};
+
+/**
+ * struct iommu_inv_entry_devtlb_range - IOMMU_INV_ENTRY_DEVTLB_RANGE
+ * @hdr: common header; no flags defined
+ * @virt_id: as in &struct iommu_inv_entry_devtlb_pasid
+ * @pasid: as in &struct iommu_inv_entry_devtlb_pasid
+ * @addr: first byte of the range, as in &struct iommu_inv_entry_iotlb_range
+ * @size: length in bytes, as in &struct iommu_inv_entry_iotlb_range
+ */
+struct iommu_inv_entry_devtlb_range {
+	struct iommu_inv_entry_hdr hdr;
+	__u32 virt_id;
+	__u32 pasid;
+	__aligned_u64 addr;
+	__aligned_u64 size;
+};
+
+/**
+ * struct iommu_inv_entry_pc_all - IOMMU_INV_ENTRY_PASID_CACHE_ALL
+ * @hdr: common header; no flags defined
+ */
+struct iommu_inv_entry_pc_all {
+	struct iommu_inv_entry_hdr hdr;
+};
+
+/**
+ * struct iommu_inv_entry_pc_pasid - IOMMU_INV_ENTRY_PASID_CACHE_PASID
+ * @hdr: common header; no flags defined
+ * @pasid: the PASID (SMMUv3: SubstreamID) whose cached entry changed
+ * @__reserved: must be 0
+ */
+struct iommu_inv_entry_pc_pasid {
+	struct iommu_inv_entry_hdr hdr;
+	__u32 pasid;
+	__u32 __reserved;
+};
+
+/**
+ * struct iommu_inv_entry_vtd_desc - IOMMU_INV_ENTRY_VTD_DESC
+ * @hdr: common header; no flags defined
+ * @qw: the four little-endian quadwords of a 256-bit descriptor
+ */
+struct iommu_inv_entry_vtd_desc {
+	struct iommu_inv_entry_hdr hdr;
+	__aligned_le64 qw[4];
+};
+
+/**
+ * struct iommu_inv_entry_smmuv3_cmd - IOMMU_INV_ENTRY_SMMUV3_CMD
+ * @hdr: common header; no flags defined
+ * @cmd: the two little-endian doublewords of the command
+ */
+struct iommu_inv_entry_smmuv3_cmd {
+	struct iommu_inv_entry_hdr hdr;
+	__aligned_le64 cmd[2];
+};
+
+/**
+ * struct iommu_inv_result - the outcome of one failed entry
+ * @index: position of the entry in the array (0 is the first)
+ * @error: the entry's negative errno
+ * @hw_error: IOMMU_INV_HWERR_* reported for it, or 0
+ * @__reserved: written as 0
+ */
+struct iommu_inv_result {
+	__u32 index;
+	__s32 error;
+	__u32 hw_error;
+	__u32 __reserved;
+};
+
+/* Go on past failed entries instead of stopping at the first one. */
+#define IOMMU_INV_FLAG_CONTINUE (1U << 0)
+
+/**
+ * struct iommu_inv_hwpt_invalidate - ioctl(IOMMU_INV_HWPT_INVALIDATE)
+ * @size: sizeof(struct iommu_inv_hwpt_invalidate)
+ * @hwpt_id: the HWPT whose caches to invalidate
+ * @entries_uptr: user pointer to the entries, back to back, each starting
+ *	with &struct iommu_inv_entry_hdr
+ * @results_uptr: user pointer to an array of &struct iommu_inv_result;
+ *	may be 0 if @results_num is 0
+ * @entries_len: bytes readable at @entries_uptr; no entry may extend past
+ *	it (that entry fails with -EINVAL)
+ * @entry_num: number of entries, at most IOMMU_INV_MAX_ENTRIES
+ *	(-EMSGSIZE); 0 is a valid no-op
+ * @results_num: room in @results_uptr, in results
+ * @flags: IOMMU_INV_FLAG_*
+ * @out_processed: entries the kernel attempted, successful or not; in the
+ *	default mode that is up to and including the first failed entry
+ * @out_first_error: index of the first failed entry, or @entry_num if none
+ * @out_num_failed: number of failed entries (may exceed @results_num)
+ * @out_results: results written to @results_uptr, one per failed entry in
+ *	index order, min(@out_num_failed, @results_num)
+ *
+ * Entries are processed in array order. By default processing stops at the
+ * first entry that fails, as a hardware invalidation queue does; with
+ * IOMMU_INV_FLAG_CONTINUE it goes on, except after an entry whose header
+ * cannot be read or whose length is invalid (the next entry cannot be
+ * found). Successful entries cost no writes: the kernel writes this
+ * structure's out_* fields and one &struct iommu_inv_result per failure.
+ *
+ * Return: 0 if every entry succeeded. Otherwise the errno of the first
+ * failed entry, with the out_* fields valid (@out_num_failed >= 1); or,
+ * with @out_num_failed left as it was, the errno of an argument check that
+ * rejected the call before any entry was touched.
+ */
+struct iommu_inv_hwpt_invalidate {
+	__u32 size;
+	__u32 hwpt_id;
+	__aligned_u64 entries_uptr;
+	__aligned_u64 results_uptr;
+	__u32 entries_len;
+	__u32 entry_num;
+	__u32 results_num;
+	__u32 flags;
+	__u32 out_processed;
+	__u32 out_first_error;
+	__u32 out_num_failed;
+	__u32 out_results;
+};
+#define IOMMU_INV_HWPT_INVALIDATE \
+	_IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_HWPT_INVALIDATE)
+
+/**
+ * struct iommu_inv_hwpt_info - ioctl(IOMMU_INV_HWPT_INFO)
+ * @size: sizeof(struct iommu_inv_hwpt_info)
+ * @hwpt_id: the HWPT
+ * @out_hwpt_type: its IOMMU_INV_HWPT_* type
+ * @out_num_vdevs: virtual devices behind it
+ * @out_calls: HWPT_INVALIDATE calls that reached its entries
+ * @out_entries: entries attempted
+ * @out_failed: entries failed
+ * @out_hw_errors: entries failed with a non-zero hardware error code
+ */
+struct iommu_inv_hwpt_info {
+	__u32 size;
+	__u32 hwpt_id;
+	__u32 out_hwpt_type;
+	__u32 out_num_vdevs;
+	__aligned_u64 out_calls;
+	__aligned_u64 out_entries;
+	__aligned_u64 out_failed;
+	__aligned_u64 out_hw_errors;
+};
+#define IOMMU_INV_HWPT_INFO _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_HWPT_INFO)
+
+#endif /* _UAPI_IOMMUFD_INV_H */

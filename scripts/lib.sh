@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the iommufd-inv scripts (sourced, not run).
+
+# Everything built or downloaded lives outside the repository so a fresh
+# clone reuses it and a second build costs nothing.
+CACHE=${IOMMUFD_INV_CACHE:-/var/cache/iommufd-inv}
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mkdir -p "$CACHE"
+
+log() { printf '[iommufd-inv] %s\n' "$*" >&2; }
+die() { printf '[iommufd-inv] error: %s\n' "$*" >&2; exit 1; }
+
+# The unpacked linux-source-6.12 tree: harness header, checkpatch, sparse
+# checks and the slim kernels all come from it.
+LINUX_SRC="$CACHE/linux-source-6.12"
+
+ensure_linux_source()
+{
+	local tarball
+
+	[ -f "$LINUX_SRC/.unpacked" ] && return 0
+	tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n 1)
+	[ -n "$tarball" ] || die "linux-source-6.12 is not installed"
+	log "unpacking $(basename "$tarball")"
+	rm -rf "$LINUX_SRC.tmp" && mkdir -p "$LINUX_SRC.tmp"
+	tar -xf "$tarball" -C "$LINUX_SRC.tmp" --strip-components=1
+	rm -rf "$LINUX_SRC" && mv "$LINUX_SRC.tmp" "$LINUX_SRC"
+	touch "$LINUX_SRC/.unpacked"
+}
+
+debian_kver() { cat "$CACHE/debian-kver"; }
+debian_kdir() { echo "/usr/src/linux-headers-$(debian_kver)-amd64"; }
+debian_vmlinuz() { echo "$CACHE/debian-image/$(debian_kver)/vmlinuz"; }
