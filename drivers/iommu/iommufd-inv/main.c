@@ -149,7 +149,7 @@ static const struct iommu_inv_ioctl_op iommu_inv_ioctl_ops[] = {
 		 struct iommu_inv_hwpt_info, out_hw_errors),
 #ifdef CONFIG_IOMMUFD_INV_TEST
 	IOCTL_OP(IOMMU_INV_TEST, iommu_inv_test_ioctl,
-		 struct iommu_inv_test_cmd, objects.__reserved),
+		 struct iommu_inv_test_cmd, fill.size),
 #endif
 };
 

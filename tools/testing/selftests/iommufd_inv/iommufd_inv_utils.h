@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers for the iommufd-inv selftests: one wrapper per ioctl. */
+#ifndef __IOMMUFD_INV_UTILS_H
+#define __IOMMUFD_INV_UTILS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/iommufd_inv.h>
+#include "../../../../drivers/iommu/iommufd-inv/iommufd_inv_test.h"
+
+#define DEV_PATH "/dev/iommu-inv"
+#define PAGE 4096UL
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* Expect a call to fail with errno _errno. */
+#define EXPECT_ERRNO(_errno, _expr)		\
+	({					\
+		errno = 0;			\
+		EXPECT_EQ(-1, _expr);		\
+		EXPECT_EQ(_errno, errno);	\
+	})
+
+static inline int _test_hwpt_alloc(int fd, __u32 type, const void *data,
+				   __u32 len, __u32 *id)
+{
+	struct iommu_inv_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.hwpt_type = type,
+		.data_uptr = (uintptr_t)data,
+		.data_len = len,
+	};
+	int rc = ioctl(fd, IOMMU_INV_HWPT_ALLOC, &cmd);
+
+	if (!rc && id)
+		*id = cmd.out_hwpt_id;
+	return rc;
+}
+
+static inline int _test_hwpt_alloc_mock(int fd, __u32 pasid_bits, __u32 *id)
+{
+	struct iommu_inv_hwpt_mock cfg = { .pasid_bits = pasid_bits };
+
+	return _test_hwpt_alloc(fd, IOMMU_INV_HWPT_MOCK, &cfg, sizeof(cfg), id);
+}
+
+#define test_hwpt_alloc_mock(_bits, _id) \
+	ASSERT_EQ(0, _test_hwpt_alloc_mock(self->fd, _bits, _id))
+
+static inline int _test_vdev_alloc(int fd, __u32 hwpt_id, __u32 virt_id,
+				   __u32 *id)
+{
+	struct iommu_inv_vdev_alloc cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.virt_id = virt_id,
+	};
+	int rc = ioctl(fd, IOMMU_INV_VDEV_ALLOC, &cmd);
+
+	if (!rc && id)
+		*id = cmd.out_vdev_id;
+	return rc;
+}
+
+#define test_vdev_alloc(_hwpt, _virt, _id) \
+	ASSERT_EQ(0, _test_vdev_alloc(self->fd, _hwpt, _virt, _id))
+
+static inline int _test_destroy(int fd, __u32 id)
+{
+	struct iommu_inv_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return ioctl(fd, IOMMU_INV_DESTROY, &cmd);
+}
+
+#define test_destroy(_id) ASSERT_EQ(0, _test_destroy(self->fd, _id))
+
+static inline int _test_hwpt_info(int fd, __u32 hwpt_id,
+				  struct iommu_inv_hwpt_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->hwpt_id = hwpt_id;
+	return ioctl(fd, IOMMU_INV_HWPT_INFO, info);
+}
+
+static inline int _test_get_info(int fd, __u32 hwpt_type,
+				 struct iommu_inv_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->hwpt_type = hwpt_type;
+	return ioctl(fd, IOMMU_INV_GET_INFO, info);
+}
+
+/* --- test ioctl --------------------------------------------------------- */
+
+static inline int _test_op(int fd, struct iommu_inv_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return ioctl(fd, IOMMU_INV_TEST, cmd);
+}
+
+static inline int _test_mock_fill(int fd, __u32 hwpt, __u32 cache,
+				  __u32 virt_id, __u32 pasid, __u64 addr,
+				  __u64 size)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_MOCK_FILL, .id = hwpt,
+		.fill = { .cache = cache, .virt_id = virt_id, .pasid = pasid,
+			  .addr = addr, .size = size },
+	};
+
+	if (_test_op(fd, &cmd))
+		return -1;
+	return cmd.fill.out_slot;
+}
+
+/* Fill a slot; evaluates to its number (slots are handed out in order). */
+#define test_fill(_cache, _virt, _pasid, _addr, _size)			\
+	({								\
+		int __slot = _test_mock_fill(self->fd, self->hwpt_id,	\
+					     _cache, _virt, _pasid,	\
+					     _addr, _size);		\
+		ASSERT_LE(0, __slot);					\
+		__slot;							\
+	})
+
+static inline __u64 _test_mock_valid(int fd, __u32 hwpt, __u32 cache)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_MOCK_QUERY, .id = hwpt,
+		.query = { .cache = cache },
+	};
+
+	if (_test_op(fd, &cmd))
+		return ~0ULL;
+	return cmd.query.out_valid;
+}
+
+/* The bitmap of still-valid slots of a mock cache. */
+#define test_valid(_cache) _test_mock_valid(self->fd, self->hwpt_id, _cache)
+
+static inline int _test_mock_inject(int fd, __u32 hwpt, __u32 index,
+				    int error, __u32 hw_error)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_MOCK_INJECT, .id = hwpt,
+		.inject = { .index = index, .error = error,
+			    .hw_error = hw_error },
+	};
+
+	return _test_op(fd, &cmd);
+}
+
+#define test_inject(_index, _error, _hw)				\
+	ASSERT_EQ(0, _test_mock_inject(self->fd, self->hwpt_id, _index,	\
+				       _error, _hw))
+
+static inline __u64 _test_mock_seen(int fd, __u32 hwpt, __u32 type)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_MOCK_SEEN, .id = hwpt,
+		.seen = { .entry_type = type },
+	};
+
+	if (_test_op(fd, &cmd))
+		return ~0ULL;
+	return cmd.seen.out_count;
+}
+
+/* How many entries of a type the mock has carried out. */
+#define test_seen(_type) _test_mock_seen(self->fd, self->hwpt_id, _type)
+
+static inline int _test_num_objects(int fd)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_NUM_OBJECTS,
+	};
+
+	if (_test_op(fd, &cmd))
+		return -1;
+	return cmd.objects.out_num;
+}
+
+/* --- entry arrays ------------------------------------------------------- */
+
+struct ebuf {
+	__u8 *data;
+	size_t cap;
+	size_t len;
+	__u32 num;
+};
+
+static inline void ebuf_init(struct ebuf *b, size_t cap)
+{
+	b->data = calloc(1, cap);
+	b->cap = cap;
+	b->len = 0;
+	b->num = 0;
+}
+
+static inline void ebuf_reset(struct ebuf *b)
+{
+	memset(b->data, 0, b->len);
+	b->len = 0;
+	b->num = 0;
+}
+
+/* Append a zeroed entry of @len bytes with its header filled in. */
+static inline void *ebuf_add(struct ebuf *b, __u16 type, __u16 len,
+			     __u32 flags)
+{
+	struct iommu_inv_entry_hdr *hdr = (void *)(b->data + b->len);
+
+	if (b->len + len > b->cap)
+		abort();
+	memset(hdr, 0, len);
+	hdr->type = type;
+	hdr->len = len;
+	hdr->flags = flags;
+	b->len += len;
+	b->num++;
+	return hdr;
+}
+
+#define EBUF_ADD(_b, _type, _struct, _flags) \
+	((struct _struct *)ebuf_add(_b, _type, sizeof(struct _struct), _flags))
+
+static inline void e_iotlb_all(struct ebuf *b)
+{
+	EBUF_ADD(b, IOMMU_INV_ENTRY_IOTLB_ALL, iommu_inv_entry_iotlb_all, 0);
+}
+
+static inline void e_iotlb_pasid(struct ebuf *b, __u32 pasid)
+{
+	EBUF_ADD(b, IOMMU_INV_ENTRY_IOTLB_PASID, iommu_inv_entry_iotlb_pasid,
+		 0)->pasid = pasid;
+}
+
+static inline void e_iotlb_range(struct ebuf *b, __u32 pasid, __u64 addr,
+				 __u64 size, __u32 flags)
+{
+	struct iommu_inv_entry_iotlb_range *e =
+		EBUF_ADD(b, IOMMU_INV_ENTRY_IOTLB_RANGE,
+			 iommu_inv_entry_iotlb_range, flags);
+
+	e->pasid = pasid;
+	e->addr = addr;
+	e->size = size;
+}
+
+static inline void e_devtlb_pasid(struct ebuf *b, __u32 virt_id, __u32 pasid)
+{
+	struct iommu_inv_entry_devtlb_pasid *e =
+		EBUF_ADD(b, IOMMU_INV_ENTRY_DEVTLB_PASID,
+			 iommu_inv_entry_devtlb_pasid, 0);
+
+	e->virt_id = virt_id;
+	e->pasid = pasid;
+}
+
+static inline void e_devtlb_range(struct ebuf *b, __u32 virt_id, __u32 pasid,
+				  __u64 addr, __u64 size)
+{
+	struct iommu_inv_entry_devtlb_range *e =
+		EBUF_ADD(b, IOMMU_INV_ENTRY_DEVTLB_RANGE,
+			 iommu_inv_entry_devtlb_range, 0);
+
+	e->virt_id = virt_id;
+	e->pasid = pasid;
+	e->addr = addr;
+	e->size = size;
+}
+
+static inline void e_pc_all(struct ebuf *b)
+{
+	EBUF_ADD(b, IOMMU_INV_ENTRY_PASID_CACHE_ALL, iommu_inv_entry_pc_all, 0);
+}
+
+static inline void e_pc_pasid(struct ebuf *b, __u32 pasid)
+{
+	EBUF_ADD(b, IOMMU_INV_ENTRY_PASID_CACHE_PASID, iommu_inv_entry_pc_pasid,
+		 0)->pasid = pasid;
+}
+
+/* Submit @b; @cmd receives the out fields, @res up to @nres results. */
+static inline int _test_inv(int fd, __u32 hwpt_id, const struct ebuf *b,
+			    __u32 flags, struct iommu_inv_result *res,
+			    __u32 nres, struct iommu_inv_hwpt_invalidate *cmd)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->size = sizeof(*cmd);
+	cmd->hwpt_id = hwpt_id;
+	cmd->entries_uptr = (uintptr_t)b->data;
+	cmd->entries_len = b->len;
+	cmd->entry_num = b->num;
+	cmd->results_uptr = (uintptr_t)res;
+	cmd->results_num = nres;
+	cmd->flags = flags;
+	return ioctl(fd, IOMMU_INV_HWPT_INVALIDATE, cmd);
+}
+
+/* Submit self->b to self->hwpt_id; results in self->res, out in self->inv. */
+#define test_inv(_flags)						\
+	_test_inv(self->fd, self->hwpt_id, &self->b, _flags, self->res,	\
+		  ARRAY_SIZE(self->res), &self->inv)
+
+/* The call succeeded and every entry was carried out. */
+#define test_inv_ok()							\
+	({								\
+		ASSERT_EQ(0, test_inv(0));				\
+		ASSERT_EQ(self->b.num, self->inv.out_processed);	\
+		ASSERT_EQ(0, self->inv.out_num_failed);			\
+		ASSERT_EQ(self->b.num, self->inv.out_first_error);	\
+	})
+
+/* The call stopped at entry _index with _errno. */
+#define test_inv_fails_at(_flags, _errno, _index)			\
+	({								\
+		errno = 0;						\
+		ASSERT_EQ(-1, test_inv(_flags));			\
+		ASSERT_EQ(_errno, errno);				\
+		ASSERT_EQ(_index, self->inv.out_first_error);		\
+		ASSERT_LE(1, self->inv.out_num_failed);			\
+		ASSERT_EQ(_index, self->res[0].index);			\
+		ASSERT_EQ(-(_errno), self->res[0].error);		\
+	})
+
+/* Map @n pages with the last one unmapped; returns the start. */
+static inline void *map_with_hole(size_t n)
+{
+	__u8 *p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p + (n - 1) * PAGE, PAGE);
+	return p;
+}
+
+#endif /* __IOMMUFD_INV_UTILS_H */
