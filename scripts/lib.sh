@@ -28,6 +28,19 @@ ensure_linux_source()
 	touch "$LINUX_SRC/.unpacked"
 }
 
+# Build the module against kernel tree $1 in a private copy under $2 (so
+# builds for several kernels never share objects); extra make args follow.
+build_module()
+{
+	local kdir=$1 dir=$2
+
+	shift 2
+	mkdir -p "$dir"
+	cp "$TOP"/drivers/iommu/iommufd-inv/{Makefile,Kconfig,*.c,*.h} "$dir/"
+	make -s -C "$kdir" M="$dir" IOMMUFD_INV_INCLUDE="$TOP/include" \
+		CONFIG_IOMMUFD_INV=m CONFIG_IOMMUFD_INV_TEST=y "$@"
+}
+
 debian_kver() { cat "$CACHE/debian-kver"; }
 debian_kdir() { echo "/usr/src/linux-headers-$(debian_kver)-amd64"; }
 debian_vmlinuz() { echo "$CACHE/debian-image/$(debian_kver)/vmlinuz"; }

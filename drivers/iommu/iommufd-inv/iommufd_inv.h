@@ -146,7 +146,7 @@ struct iommu_inv_hwpt_ops {
 struct iommu_inv_hwpt {
 	struct iommu_inv_object obj;
 	const struct iommu_inv_hwpt_ops *ops;
-	struct mutex lock;
+	struct mutex lock; /* see @lock above */
 	struct xarray vdevs;
 	unsigned int num_vdevs;
 	atomic64_t calls;

@@ -124,31 +124,31 @@ struct iommu_inv_ioctl_op {
 	int (*execute)(struct iommu_inv_ucmd *ucmd);
 };
 
-#define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
-	[_IOC_NR(_ioctl)] = {						\
+#define IOCTL_OP(_cmd, _fn, _struct, _last)				\
+	[IOMMU_INV_CMD_##_cmd] = {					\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union iommu_inv_ucmd_buffer) < \
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = _ioctl,					\
+		.ioctl_num = IOMMU_INV_##_cmd,				\
 		.execute = _fn,						\
 	}
 
 static const struct iommu_inv_ioctl_op iommu_inv_ioctl_ops[] = {
-	IOCTL_OP(IOMMU_INV_GET_INFO, iommu_inv_get_info, struct iommu_inv_info,
+	IOCTL_OP(GET_INFO, iommu_inv_get_info, struct iommu_inv_info,
 		 out_max_vdevs),
-	IOCTL_OP(IOMMU_INV_HWPT_ALLOC, iommu_inv_hwpt_alloc_ioctl,
+	IOCTL_OP(HWPT_ALLOC, iommu_inv_hwpt_alloc_ioctl,
 		 struct iommu_inv_hwpt_alloc, __reserved),
-	IOCTL_OP(IOMMU_INV_VDEV_ALLOC, iommu_inv_vdev_alloc_ioctl,
+	IOCTL_OP(VDEV_ALLOC, iommu_inv_vdev_alloc_ioctl,
 		 struct iommu_inv_vdev_alloc, out_vdev_id),
-	IOCTL_OP(IOMMU_INV_DESTROY, iommu_inv_destroy, struct iommu_inv_destroy,
+	IOCTL_OP(DESTROY, iommu_inv_destroy, struct iommu_inv_destroy,
 		 id),
-	IOCTL_OP(IOMMU_INV_HWPT_INVALIDATE, iommu_inv_hwpt_invalidate_ioctl,
+	IOCTL_OP(HWPT_INVALIDATE, iommu_inv_hwpt_invalidate_ioctl,
 		 struct iommu_inv_hwpt_invalidate, out_results),
-	IOCTL_OP(IOMMU_INV_HWPT_INFO, iommu_inv_hwpt_info_ioctl,
+	IOCTL_OP(HWPT_INFO, iommu_inv_hwpt_info_ioctl,
 		 struct iommu_inv_hwpt_info, out_hw_errors),
 #ifdef CONFIG_IOMMUFD_INV_TEST
-	IOCTL_OP(IOMMU_INV_TEST, iommu_inv_test_ioctl,
+	IOCTL_OP(TEST, iommu_inv_test_ioctl,
 		 struct iommu_inv_test_cmd, fill.size),
 #endif
 };

@@ -153,6 +153,7 @@ struct iommu_inv_info {
 	__u32 out_max_objects;
 	__u32 out_max_vdevs;
 };
+
 #define IOMMU_INV_GET_INFO _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_GET_INFO)
 
 /**
@@ -189,6 +190,7 @@ struct iommu_inv_hwpt_alloc {
 	__u32 data_len;
 	__u32 __reserved;
 };
+
 #define IOMMU_INV_HWPT_ALLOC _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_HWPT_ALLOC)
 
 /**
@@ -217,6 +219,7 @@ struct iommu_inv_vdev_alloc {
 	__u32 data_len;
 	__u32 out_vdev_id;
 };
+
 #define IOMMU_INV_VDEV_ALLOC _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_VDEV_ALLOC)
 
 /**
@@ -230,6 +233,7 @@ struct iommu_inv_destroy {
 	__u32 size;
 	__u32 id;
 };
+
 #define IOMMU_INV_DESTROY _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_DESTROY)
 
 /**
@@ -428,6 +432,7 @@ struct iommu_inv_hwpt_invalidate {
 	__u32 out_num_failed;
 	__u32 out_results;
 };
+
 #define IOMMU_INV_HWPT_INVALIDATE \
 	_IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_HWPT_INVALIDATE)
 
@@ -452,6 +457,7 @@ struct iommu_inv_hwpt_info {
 	__aligned_u64 out_failed;
 	__aligned_u64 out_hw_errors;
 };
+
 #define IOMMU_INV_HWPT_INFO _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_HWPT_INFO)
 
 #endif /* _UAPI_IOMMUFD_INV_H */

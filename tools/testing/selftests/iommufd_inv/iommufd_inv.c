@@ -458,21 +458,47 @@ static void fill_test(int fd, __u32 hwpt_id, void *buf)
 	cmd->op = IOMMU_INV_TEST_OP_NUM_OBJECTS;
 }
 
-#define SIZES_VARIANT(_name, _ioctl, _struct)		\
-	FIXTURE_VARIANT_ADD(sizes, _name) {		\
-		.ioctl = _ioctl,			\
-		.ksize = sizeof(struct _struct),	\
-		.fill = fill_##_name,			\
-	}
+FIXTURE_VARIANT_ADD(sizes, get_info) {
+	.ioctl = IOMMU_INV_GET_INFO,
+	.ksize = sizeof(struct iommu_inv_info),
+	.fill = fill_get_info,
+};
 
-SIZES_VARIANT(get_info, IOMMU_INV_GET_INFO, iommu_inv_info);
-SIZES_VARIANT(hwpt_alloc, IOMMU_INV_HWPT_ALLOC, iommu_inv_hwpt_alloc);
-SIZES_VARIANT(vdev_alloc, IOMMU_INV_VDEV_ALLOC, iommu_inv_vdev_alloc);
-SIZES_VARIANT(destroy, IOMMU_INV_DESTROY, iommu_inv_destroy);
-SIZES_VARIANT(invalidate, IOMMU_INV_HWPT_INVALIDATE,
-	      iommu_inv_hwpt_invalidate);
-SIZES_VARIANT(hwpt_info, IOMMU_INV_HWPT_INFO, iommu_inv_hwpt_info);
-SIZES_VARIANT(test, IOMMU_INV_TEST, iommu_inv_test_cmd);
+FIXTURE_VARIANT_ADD(sizes, hwpt_alloc) {
+	.ioctl = IOMMU_INV_HWPT_ALLOC,
+	.ksize = sizeof(struct iommu_inv_hwpt_alloc),
+	.fill = fill_hwpt_alloc,
+};
+
+FIXTURE_VARIANT_ADD(sizes, vdev_alloc) {
+	.ioctl = IOMMU_INV_VDEV_ALLOC,
+	.ksize = sizeof(struct iommu_inv_vdev_alloc),
+	.fill = fill_vdev_alloc,
+};
+
+FIXTURE_VARIANT_ADD(sizes, destroy) {
+	.ioctl = IOMMU_INV_DESTROY,
+	.ksize = sizeof(struct iommu_inv_destroy),
+	.fill = fill_destroy,
+};
+
+FIXTURE_VARIANT_ADD(sizes, invalidate) {
+	.ioctl = IOMMU_INV_HWPT_INVALIDATE,
+	.ksize = sizeof(struct iommu_inv_hwpt_invalidate),
+	.fill = fill_invalidate,
+};
+
+FIXTURE_VARIANT_ADD(sizes, hwpt_info) {
+	.ioctl = IOMMU_INV_HWPT_INFO,
+	.ksize = sizeof(struct iommu_inv_hwpt_info),
+	.fill = fill_hwpt_info,
+};
+
+FIXTURE_VARIANT_ADD(sizes, test) {
+	.ioctl = IOMMU_INV_TEST,
+	.ksize = sizeof(struct iommu_inv_test_cmd),
+	.fill = fill_test,
+};
 
 FIXTURE_SETUP(sizes)
 {
@@ -488,36 +514,37 @@ FIXTURE_TEARDOWN(sizes)
 
 /* A valid argument of user size @size in a zeroed 512-byte buffer. */
 static void *sizes_arg(int fd, __u32 hwpt_id,
-		       const FIXTURE_VARIANT(sizes) *v, __u32 size)
+		       void (*fill)(int fd, __u32 hwpt_id, void *buf),
+		       __u32 size)
 {
 	static __u64 buf[64];
 
 	memset(buf, 0, sizeof(buf));
-	v->fill(fd, hwpt_id, buf);
+	fill(fd, hwpt_id, buf);
 	memcpy(buf, &size, sizeof(size));
 	return buf;
 }
 
 TEST_F(sizes, exact)
 {
-	void *arg = sizes_arg(self->fd, self->hwpt_id, variant, variant->ksize);
+	void *arg = sizes_arg(self->fd, self->hwpt_id, variant->fill, variant->ksize);
 
 	ASSERT_EQ(0, ioctl(self->fd, variant->ioctl, arg));
 }
 
 TEST_F(sizes, too_small)
 {
-	void *arg = sizes_arg(self->fd, self->hwpt_id, variant,
+	void *arg = sizes_arg(self->fd, self->hwpt_id, variant->fill,
 			      variant->ksize - 4);
 
 	EXPECT_ERRNO(EINVAL, ioctl(self->fd, variant->ioctl, arg));
-	arg = sizes_arg(self->fd, self->hwpt_id, variant, 0);
+	arg = sizes_arg(self->fd, self->hwpt_id, variant->fill, 0);
 	EXPECT_ERRNO(EINVAL, ioctl(self->fd, variant->ioctl, arg));
 }
 
 TEST_F(sizes, larger_with_zero_tail)
 {
-	__u8 *arg = sizes_arg(self->fd, self->hwpt_id, variant,
+	__u8 *arg = sizes_arg(self->fd, self->hwpt_id, variant->fill,
 			      variant->ksize + 64);
 
 	int i;
@@ -530,7 +557,7 @@ TEST_F(sizes, larger_with_zero_tail)
 
 TEST_F(sizes, larger_with_nonzero_tail)
 {
-	__u8 *arg = sizes_arg(self->fd, self->hwpt_id, variant,
+	__u8 *arg = sizes_arg(self->fd, self->hwpt_id, variant->fill,
 			      variant->ksize + 16);
 
 	arg[variant->ksize + 15] = 1;
@@ -748,12 +775,17 @@ TEST_F(inv, range_misaligned_or_empty)
 
 TEST_F(inv, reserved_fields)
 {
-	EBUF_ADD(&self->b, IOMMU_INV_ENTRY_IOTLB_PASID,
-		 iommu_inv_entry_iotlb_pasid, 0)->__reserved = 1;
-	EBUF_ADD(&self->b, IOMMU_INV_ENTRY_IOTLB_RANGE,
-		 iommu_inv_entry_iotlb_range, 0)->__reserved = 0x80000000;
-	EBUF_ADD(&self->b, IOMMU_INV_ENTRY_PASID_CACHE_PASID,
-		 iommu_inv_entry_pc_pasid, 0)->__reserved = 2;
+	struct iommu_inv_entry_iotlb_pasid *ip;
+	struct iommu_inv_entry_iotlb_range *ir;
+	struct iommu_inv_entry_pc_pasid *pp;
+
+	ip = ebuf_add(&self->b, IOMMU_INV_ENTRY_IOTLB_PASID, sizeof(*ip), 0);
+	ir = ebuf_add(&self->b, IOMMU_INV_ENTRY_IOTLB_RANGE, sizeof(*ir), 0);
+	pp = ebuf_add(&self->b, IOMMU_INV_ENTRY_PASID_CACHE_PASID, sizeof(*pp),
+		      0);
+	ip->__reserved = 1;
+	ir->__reserved = 0x80000000;
+	pp->__reserved = 2;
 	ASSERT_EQ(-1, test_inv(IOMMU_INV_FLAG_CONTINUE));
 	ASSERT_EQ(EOPNOTSUPP, errno);
 	ASSERT_EQ(3, self->inv.out_num_failed);

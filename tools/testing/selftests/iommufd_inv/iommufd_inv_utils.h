@@ -233,26 +233,25 @@ static inline void *ebuf_add(struct ebuf *b, __u16 type, __u16 len,
 	return hdr;
 }
 
-#define EBUF_ADD(_b, _type, _struct, _flags) \
-	((struct _struct *)ebuf_add(_b, _type, sizeof(struct _struct), _flags))
-
 static inline void e_iotlb_all(struct ebuf *b)
 {
-	EBUF_ADD(b, IOMMU_INV_ENTRY_IOTLB_ALL, iommu_inv_entry_iotlb_all, 0);
+	ebuf_add(b, IOMMU_INV_ENTRY_IOTLB_ALL,
+		 sizeof(struct iommu_inv_entry_iotlb_all), 0);
 }
 
 static inline void e_iotlb_pasid(struct ebuf *b, __u32 pasid)
 {
-	EBUF_ADD(b, IOMMU_INV_ENTRY_IOTLB_PASID, iommu_inv_entry_iotlb_pasid,
-		 0)->pasid = pasid;
+	struct iommu_inv_entry_iotlb_pasid *e =
+		ebuf_add(b, IOMMU_INV_ENTRY_IOTLB_PASID, sizeof(*e), 0);
+
+	e->pasid = pasid;
 }
 
 static inline void e_iotlb_range(struct ebuf *b, __u32 pasid, __u64 addr,
 				 __u64 size, __u32 flags)
 {
 	struct iommu_inv_entry_iotlb_range *e =
-		EBUF_ADD(b, IOMMU_INV_ENTRY_IOTLB_RANGE,
-			 iommu_inv_entry_iotlb_range, flags);
+		ebuf_add(b, IOMMU_INV_ENTRY_IOTLB_RANGE, sizeof(*e), flags);
 
 	e->pasid = pasid;
 	e->addr = addr;
@@ -262,8 +261,7 @@ static inline void e_iotlb_range(struct ebuf *b, __u32 pasid, __u64 addr,
 static inline void e_devtlb_pasid(struct ebuf *b, __u32 virt_id, __u32 pasid)
 {
 	struct iommu_inv_entry_devtlb_pasid *e =
-		EBUF_ADD(b, IOMMU_INV_ENTRY_DEVTLB_PASID,
-			 iommu_inv_entry_devtlb_pasid, 0);
+		ebuf_add(b, IOMMU_INV_ENTRY_DEVTLB_PASID, sizeof(*e), 0);
 
 	e->virt_id = virt_id;
 	e->pasid = pasid;
@@ -273,8 +271,7 @@ static inline void e_devtlb_range(struct ebuf *b, __u32 virt_id, __u32 pasid,
 				  __u64 addr, __u64 size)
 {
 	struct iommu_inv_entry_devtlb_range *e =
-		EBUF_ADD(b, IOMMU_INV_ENTRY_DEVTLB_RANGE,
-			 iommu_inv_entry_devtlb_range, 0);
+		ebuf_add(b, IOMMU_INV_ENTRY_DEVTLB_RANGE, sizeof(*e), 0);
 
 	e->virt_id = virt_id;
 	e->pasid = pasid;
@@ -284,13 +281,16 @@ static inline void e_devtlb_range(struct ebuf *b, __u32 virt_id, __u32 pasid,
 
 static inline void e_pc_all(struct ebuf *b)
 {
-	EBUF_ADD(b, IOMMU_INV_ENTRY_PASID_CACHE_ALL, iommu_inv_entry_pc_all, 0);
+	ebuf_add(b, IOMMU_INV_ENTRY_PASID_CACHE_ALL,
+		 sizeof(struct iommu_inv_entry_pc_all), 0);
 }
 
 static inline void e_pc_pasid(struct ebuf *b, __u32 pasid)
 {
-	EBUF_ADD(b, IOMMU_INV_ENTRY_PASID_CACHE_PASID, iommu_inv_entry_pc_pasid,
-		 0)->pasid = pasid;
+	struct iommu_inv_entry_pc_pasid *e =
+		ebuf_add(b, IOMMU_INV_ENTRY_PASID_CACHE_PASID, sizeof(*e), 0);
+
+	e->pasid = pasid;
 }
 
 /* Submit @b; @cmd receives the out fields, @res up to @nres results. */
@@ -327,13 +327,16 @@ static inline int _test_inv(int fd, __u32 hwpt_id, const struct ebuf *b,
 /* The call stopped at entry _index with _errno. */
 #define test_inv_fails_at(_flags, _errno, _index)			\
 	({								\
+		int __err = (_errno);					\
+		__u32 __idx = (_index);					\
+									\
 		errno = 0;						\
 		ASSERT_EQ(-1, test_inv(_flags));			\
-		ASSERT_EQ(_errno, errno);				\
-		ASSERT_EQ(_index, self->inv.out_first_error);		\
+		ASSERT_EQ(__err, errno);				\
+		ASSERT_EQ(__idx, self->inv.out_first_error);		\
 		ASSERT_LE(1, self->inv.out_num_failed);			\
-		ASSERT_EQ(_index, self->res[0].index);			\
-		ASSERT_EQ(-(_errno), self->res[0].error);		\
+		ASSERT_EQ(__idx, self->res[0].index);			\
+		ASSERT_EQ(-__err, self->res[0].error);			\
 	})
 
 /* Map @n pages with the last one unmapped; returns the start. */

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# iommufd-inv: out-of-tree entry points. Everything installs what it needs
+# (scripts/setup.sh) and caches kernels under /var/cache/iommufd-inv.
+
+.PHONY: all setup run check check-debug check-runner check-all lint clean
+
+# Module, selftests and samples against Debian's 6.12 headers (out/debian).
+all:
+	@bash scripts/build.sh debian >/dev/null
+
+setup:
+	@bash scripts/setup.sh all
+
+# The main job: the sample VMM flow in a VM.
+run:
+	@bash scripts/run.sh
+
+# Selftests on Debian's 6.12 kernel, and the VM runner's own tests.
+check:
+	@bash scripts/check-all.sh debian runner
+
+# Selftests on a slim KASAN/lockdep/kmemleak/UBSAN 6.12 kernel.
+check-debug:
+	@bash scripts/check-all.sh debug
+
+check-runner:
+	@bash scripts/check-all.sh runner
+
+lint:
+	@bash scripts/check-all.sh lint
+
+# Everything CI runs.
+check-all:
+	@bash scripts/check-all.sh lint debian runner debug
+
+clean:
+	rm -rf out
