@@ -3,7 +3,7 @@
 # iommufd-inv: out-of-tree entry points. Everything installs what it needs
 # (scripts/setup.sh) and caches kernels under /var/cache/iommufd-inv.
 
-.PHONY: all setup run check check-debug check-runner check-all lint clean
+.PHONY: all setup run shell check check-debug check-runner check-all lint clean
 
 # Module, selftests and samples against Debian's 6.12 headers (out/debian).
 all:
@@ -15,6 +15,11 @@ setup:
 # The main job: the sample VMM flow in a VM.
 run:
 	@bash scripts/run.sh
+
+# A shell in the guest with the module loaded (mock=1) and the test and
+# sample binaries in /bin; leave with poweroff -f.
+shell:
+	@bash scripts/shell.sh
 
 # Selftests on Debian's 6.12 kernel, and the VM runner's own tests.
 check:

@@ -5,6 +5,9 @@
 #
 #   scripts/check.sh debian|debug
 #
+# TEST_ARGS is passed to the selftest binary (kselftest harness options,
+# e.g. TEST_ARGS="-r inv.iotlb_all" or TEST_ARGS="-f fail_at").
+#
 # The TAP stream is out/FLAVOUR/tap.log. One TAP line of our own is added:
 # whether the guest run itself was clean (booted, module loaded and
 # unloaded, no kernel report). Ends with the summary line of this tier.
@@ -21,7 +24,7 @@ set +e
 bash "$TOP/scripts/vm-run.sh" --kernel "$(cat "$out/image")" \
 	--module "$out/iommufd_inv.ko" --modparams mock=1 \
 	--add "$out/iommufd_inv" --dir "$out/vm" "${vmargs[@]}" \
-	-- iommufd_inv >"$tap" 2>"$out/vm-run.err"
+	-- iommufd_inv "${TEST_ARGS:-}" >"$tap" 2>"$out/vm-run.err"
 rc=$?
 set -e
 cat "$tap"

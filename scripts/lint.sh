@@ -27,7 +27,7 @@ result()
 }
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 
 # shellcheck disable=SC2086
 "$LINUX_SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
@@ -50,3 +50,9 @@ result "kernel-doc of the UAPI header" "$out/kdoc-uapi.log"
 "$LINUX_SRC/scripts/kernel-doc" -none -Wall \
 	$(git ls-files 'drivers/*.c' 'drivers/*.h') >"$out/kdoc.log" 2>&1
 result "kernel-doc of the module" "$out/kdoc.log"
+
+python3 -c 'import sys, docutils.core
+docutils.core.publish_doctree(open(sys.argv[1]).read(), source_path=sys.argv[1],
+	settings_overrides={"report_level": 2, "halt_level": 5})' \
+	Documentation/userspace-api/iommufd_inv.rst >"$out/rst.log" 2>&1
+result "rst of the userspace-api document" "$out/rst.log"

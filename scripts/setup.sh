@@ -108,7 +108,7 @@ setup_base()
 	install_pkgs make gcc libc6-dev bc flex bison libelf-dev libssl-dev \
 		dwarves kmod cpio gzip xz-utils busybox-static liburing-dev \
 		sparse perl python3 qemu-system-x86 linux-source-6.12 \
-		ca-certificates
+		ca-certificates python3-docutils
 
 	kver=$(resolve_kver)
 	[ -n "$kver" ] || die "cannot resolve linux-headers-amd64 in backports"
