@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Prove the kernel-tree shape: overlay this repository's directories onto
+# linux-source-6.12, hook them in the way an upstream patch would
+# (drivers/iommu Kconfig and Makefile, samples, the selftests' TARGETS, the
+# userspace-api index and ioctl-number.rst), build the subsystem, its
+# sample and its selftest in-tree against the debug kernel's config, then
+# boot the debug kernel with the in-tree module and run the in-tree
+# selftest binary. Prints TAP.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+bash "$TOP/scripts/setup.sh" debug >&2 || exit 1
+kbuild=$(bash "$TOP/scripts/build-kernel.sh" x86_64 \
+	"$TOP/scripts/kconfig/x86_64-debug.config") || exit 1
+work="$CACHE/intree"
+src="$work/src"
+build="$work/build"
+out="$TOP/out/intree"
+mkdir -p "$out" "$work"
+n=0
+
+step()
+{
+	local name=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$out/$n.log" 2>&1; then
+		echo "ok $n intree: $name"
+	else
+		echo "not ok $n intree: $name"
+		tail -n 30 "$out/$n.log" | sed 's/^/# /'
+		return 1
+	fi
+}
+
+overlay()
+{
+	# Hard links: the unpacked tree is shared, edits replace files.
+	rm -rf "$src" && cp -al "$LINUX_SRC" "$src" || return 1
+	rm -f "$src/.unpacked"
+	(cd "$TOP" && git ls-files drivers include tools samples Documentation |
+		cpio -pdm --quiet "$src") || return 1
+	sed -i '/^source "drivers\/iommu\/iommufd\/Kconfig"/a source "drivers/iommu/iommufd-inv/Kconfig"' \
+		"$src/drivers/iommu/Kconfig"
+	echo 'obj-$(CONFIG_IOMMUFD_INV) += iommufd-inv/' >>"$src/drivers/iommu/Makefile"
+	sed -i '/^endif # SAMPLES/i config SAMPLE_IOMMUFD_INV\n\tbool "Build the iommufd-inv sample"\n\tdepends on CC_CAN_LINK && HEADERS_INSTALL\n\thelp\n\t  Build samples/iommufd_inv, a minimal VMM flow.\n' \
+		"$src/samples/Kconfig"
+	echo 'subdir-$(CONFIG_SAMPLE_IOMMUFD_INV) += iommufd_inv' >>"$src/samples/Makefile"
+	sed -i 's/^TARGETS += iommu$/TARGETS += iommu\nTARGETS += iommufd_inv/' \
+		"$src/tools/testing/selftests/Makefile"
+	sed -i 's/^   iommufd$/   iommufd\n   iommufd_inv/' \
+		"$src/Documentation/userspace-api/index.rst"
+	sed -i "s/^0xB8  01-02  uapi\/misc\/mrvl_cn10k_dpi.h .*/&\n0xB9  00-3F  uapi\/linux\/iommufd_inv.h                                  iommufd-inv/" \
+		"$src/Documentation/userspace-api/ioctl/ioctl-number.rst"
+	grep -q iommufd-inv "$src/drivers/iommu/Kconfig" &&
+		grep -q '^0xB9' "$src/Documentation/userspace-api/ioctl/ioctl-number.rst"
+}
+
+configure()
+{
+	rm -rf "$build" && cp -a "$kbuild" "$build" || return 1
+	"$src/scripts/config" --file "$build/.config" -m IOMMUFD_INV \
+		-e IOMMUFD_INV_TEST -e SAMPLES -e HEADERS_INSTALL \
+		-e SAMPLE_IOMMUFD_INV
+	make -s -C "$src" O="$build" olddefconfig
+	grep -qx 'CONFIG_IOMMUFD_INV=m' "$build/.config" &&
+		grep -qx 'CONFIG_IOMMUFD_INV_TEST=y' "$build/.config" &&
+		grep -qx 'CONFIG_SAMPLE_IOMMUFD_INV=y' "$build/.config"
+}
+
+build_all()
+{
+	make -s -C "$src" O="$build" -j"$(nproc)" bzImage modules headers &&
+	make -s -C "$src" O="$build" W=1 drivers/iommu/iommufd-inv/ &&
+	make -s -C "$src" O="$build" samples/ &&
+	test -f "$build/drivers/iommu/iommufd-inv/iommufd_inv.ko" &&
+	test -x "$build/samples/iommufd_inv/inv_ioctl"
+}
+
+selftest()
+{
+	make -s -C "$src" O="$build" TARGETS=iommufd_inv kselftest-all &&
+	test -x "$build/kselftest/iommufd_inv/iommufd_inv"
+}
+
+guest()
+{
+	bash "$TOP/scripts/vm-run.sh" --kernel "$build/arch/x86/boot/bzImage" \
+		--module "$build/drivers/iommu/iommufd-inv/iommufd_inv.ko" \
+		--modparams mock=1 --add "$build/kselftest/iommufd_inv/iommufd_inv" \
+		--add "$build/samples/iommufd_inv/inv_ioctl" --dir "$out/vm" \
+		--timeout 900 -- 'inv_ioctl && iommufd_inv' >"$out/guest.tap" &&
+	grep -q '^ok ' "$out/guest.tap" && ! grep -q '^not ok' "$out/guest.tap"
+}
+
+echo "TAP version 13"
+echo "1..5"
+step "overlay onto linux-source-6.12 and hook Kconfig/Makefiles/docs" overlay &&
+step "olddefconfig offers IOMMUFD_INV, IOMMUFD_INV_TEST, SAMPLE_IOMMUFD_INV" configure &&
+step "in-tree build of kernel, module (W=1) and sample" build_all &&
+step "selftest through make kselftest-all TARGETS=iommufd_inv" selftest &&
+step "in-tree module, sample and selftest pass on the in-tree kernel" guest
+exit 0
