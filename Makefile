@@ -3,7 +3,8 @@
 # iommufd-inv: out-of-tree entry points. Everything installs what it needs
 # (scripts/setup.sh) and caches kernels under /var/cache/iommufd-inv.
 
-.PHONY: all setup run shell check check-debug check-runner check-all lint clean
+.PHONY: all setup run shell check check-debug check-runner check-intree \
+	check-all lint clean
 
 # Module, selftests and samples against Debian's 6.12 headers (out/debian).
 all:
@@ -32,12 +33,16 @@ check-debug:
 check-runner:
 	@bash scripts/check-all.sh runner
 
+# The kernel-tree shape: overlay onto linux-source-6.12, build in-tree.
+check-intree:
+	@bash scripts/check-all.sh intree
+
 lint:
 	@bash scripts/check-all.sh lint
 
 # Everything CI runs.
 check-all:
-	@bash scripts/check-all.sh lint debian runner debug
+	@bash scripts/check-all.sh lint debian runner debug intree
 
 clean:
 	rm -rf out

@@ -38,6 +38,8 @@ ucflags=(-static -O2 -g -Wall -Wextra -Wno-unused-parameter
 st="$TOP/tools/testing/selftests/iommufd_inv"
 gcc "${ucflags[@]}" -I"$LINUX_SRC/tools/testing/selftests" \
 	-o "$out/iommufd_inv" "$st/iommufd_inv.c"
+gcc "${ucflags[@]}" -I"$LINUX_SRC/tools/testing/selftests" \
+	-o "$out/iommufd_inv_uring" "$st/iommufd_inv_uring.c" -luring -lpthread
 for f in "$TOP"/samples/iommufd_inv/*.c; do
 	[ -e "$f" ] || continue
 	gcc "${ucflags[@]}" -o "$out/$(basename "$f" .c)" "$f"

@@ -7,7 +7,8 @@
 #   scripts/check-all.sh TIER...
 #
 # Tiers: debian (selftests on Debian's 6.12), runner (tests of the VM
-# runner), debug (selftests on the KASAN/lockdep/kmemleak kernel), lint.
+# runner), debug (selftests on the KASAN/lockdep/kmemleak kernel), lint,
+# intree (the subsystem overlaid on linux-source-6.12 and built in-tree).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -21,6 +22,7 @@ for tier in "$@"; do
 	debian|debug) bash "$TOP/scripts/check.sh" "$tier" | tee "$tap" ;;
 	runner) bash "$TOP/scripts/runner-tests/run.sh" | tee "$tap" ;;
 	lint) bash "$TOP/scripts/lint.sh" | tee "$tap" ;;
+	intree) bash "$TOP/scripts/intree.sh" | tee "$tap" ;;
 	*) die "unknown tier $tier" ;;
 	esac
 	rc=${PIPESTATUS[0]}

@@ -5,8 +5,9 @@
 #
 #   scripts/check.sh debian|debug
 #
-# TEST_ARGS is passed to the selftest binary (kselftest harness options,
-# e.g. TEST_ARGS="-r inv.iotlb_all" or TEST_ARGS="-f fail_at").
+# TESTS names the selftest binaries to run (default: all of them);
+# TEST_ARGS is passed to each (kselftest harness options, e.g.
+# TESTS=iommufd_inv TEST_ARGS="-r inv.iotlb_all", or TEST_ARGS="-f fail_at").
 #
 # The TAP stream is out/FLAVOUR/tap.log. One TAP line of our own is added:
 # whether the guest run itself was clean (booted, module loaded and
@@ -19,18 +20,32 @@ out=$(bash "$TOP/scripts/build.sh" "$flavour")
 vmargs=(--timeout 900)
 [ "$flavour" = debug ] && vmargs+=(--kmemleak)
 
+tests=${TESTS:-$SELFTESTS}
+adds=()
+for t in $tests; do
+	adds+=(--add "$out/$t")
+done
+
 tap="$out/tap.log"
 set +e
 bash "$TOP/scripts/vm-run.sh" --kernel "$(cat "$out/image")" \
 	--module "$out/iommufd_inv.ko" --modparams mock=1 \
-	--add "$out/iommufd_inv" --dir "$out/vm" "${vmargs[@]}" \
-	-- iommufd_inv "${TEST_ARGS:-}" >"$tap" 2>"$out/vm-run.err"
+	"${adds[@]}" --dir "$out/vm" "${vmargs[@]}" \
+	-- "rc=0; for t in $tests; do \$t ${TEST_ARGS:-} || rc=1; done; exit \$rc" \
+	>"$tap" 2>"$out/vm-run.err"
 rc=$?
 set -e
 cat "$tap"
 cat "$out/vm-run.err" >&2
+# Every plan ("1..N") must be met: a binary that died part-way fails here.
+planned=$(awk '/^1\.\.[0-9]+\r?$/ { n += substr($0, 4) + 0 } END { print n + 0 }' "$tap")
+got=$(grep -Ec '^(not )?ok ' "$tap" || true)
 if grep -q 'FAILED' "$out/vm-run.err" || ! grep -q '^ok ' "$tap"; then
 	echo "not ok - $flavour: guest run clean: $(grep FAILED "$out/vm-run.err" | head -n 1)" | tee -a "$tap"
+elif [ "${planned:-0}" != "$got" ]; then
+	echo "not ok - $flavour: guest run clean: $got results for $planned planned (rc $rc)" | tee -a "$tap"
+elif [ "$rc" != 0 ] && ! grep -q '^not ok ' "$tap"; then
+	echo "not ok - $flavour: guest run clean: exit $rc without a failed test" | tee -a "$tap"
 else
 	echo "ok - $flavour: guest run clean (rc $rc, no kernel report, module unloaded)" | tee -a "$tap"
 fi

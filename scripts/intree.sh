@@ -82,7 +82,8 @@ build_all()
 selftest()
 {
 	make -s -C "$src" O="$build" TARGETS=iommufd_inv kselftest-all &&
-	test -x "$build/kselftest/iommufd_inv/iommufd_inv"
+	test -x "$build/kselftest/iommufd_inv/iommufd_inv" &&
+	test -x "$build/kselftest/iommufd_inv/iommufd_inv_uring"
 }
 
 guest()
@@ -90,8 +91,10 @@ guest()
 	bash "$TOP/scripts/vm-run.sh" --kernel "$build/arch/x86/boot/bzImage" \
 		--module "$build/drivers/iommu/iommufd-inv/iommufd_inv.ko" \
 		--modparams mock=1 --add "$build/kselftest/iommufd_inv/iommufd_inv" \
+		--add "$build/kselftest/iommufd_inv/iommufd_inv_uring" \
 		--add "$build/samples/iommufd_inv/inv_ioctl" --dir "$out/vm" \
-		--timeout 900 -- 'inv_ioctl && iommufd_inv' >"$out/guest.tap" &&
+		--timeout 900 -- 'inv_ioctl && iommufd_inv && iommufd_inv_uring' \
+		>"$out/guest.tap" &&
 	grep -q '^ok ' "$out/guest.tap" && ! grep -q '^not ok' "$out/guest.tap"
 }
 

@@ -30,6 +30,9 @@ ensure_linux_source()
 
 # Build the module against kernel tree $1 in a private copy under $2 (so
 # builds for several kernels never share objects); extra make args follow.
+# The selftest binaries, in the order the tiers run them.
+SELFTESTS="iommufd_inv iommufd_inv_uring"
+
 build_module()
 {
 	local kdir=$1 dir=$2

@@ -84,7 +84,14 @@ elif [ \$rc = 0 ]; then
 	sh /etc/command >\$out 2>&1 || rc=\$?
 fi
 if [ -f /module.ko ] && [ \$rc != 125 ]; then
-	rmmod $modname || echo "vm-run: rmmod failed" >\$out
+	# Files closed by exiting programs may still be held by io_uring's
+	# asynchronous ring teardown: give it a few seconds.
+	n=0
+	until rmmod $modname 2>/dev/null; do
+		n=\$((n + 1))
+		[ \$n -lt 20 ] || { echo "vm-run: rmmod failed" >\$out; break; }
+		sleep 0.5
+	done
 fi
 if [ $kmemleak = 1 ] && [ -w \$leak ]; then
 	echo scan >\$leak; sleep 6; echo scan >\$leak

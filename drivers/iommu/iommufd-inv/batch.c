@@ -114,6 +114,7 @@ static const struct iommu_inv_entry_desc iommu_inv_entry_descs[] = {
  * @tail: end of the valid bytes in @buf
  * @fault: the last copy stopped at an unreadable byte at @off
  * @stop: no further entry is to be attempted
+ * @again: a non-blocking call found the HWPT busy before doing anything
  * @results_fault: writing a result failed
  * @npend: checked entries waiting in @pend
  * @nnorm: @norm slots in use
@@ -130,6 +131,7 @@ struct iommu_inv_engine {
 	u32 tail;
 	bool fault;
 	bool stop;
+	bool again;
 	bool results_fault;
 	unsigned int npend;
 	unsigned int nnorm;
@@ -144,7 +146,8 @@ static struct iommu_inv_engine *iommu_inv_engine_alloc(struct iommu_inv_call *ca
 {
 	struct iommu_inv_engine *e;
 
-	e = kmalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	e = kmalloc(sizeof(*e), call->nonblock ? GFP_NOWAIT | __GFP_ACCOUNT :
+						 GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return NULL;
 	e->call = call;
@@ -153,6 +156,7 @@ static struct iommu_inv_engine *iommu_inv_engine_alloc(struct iommu_inv_call *ca
 	e->tail = 0;
 	e->fault = false;
 	e->stop = false;
+	e->again = false;
 	e->results_fault = false;
 	e->npend = 0;
 	e->nnorm = 0;
@@ -163,7 +167,8 @@ static struct iommu_inv_engine *iommu_inv_engine_alloc(struct iommu_inv_call *ca
 /*
  * Keep the unparsed bytes, then copy as much of the array as fits. A copy
  * that stops short is retried from where it stopped, so the first
- * unreadable byte is found exactly.
+ * unreadable byte is found exactly. Entries already in kernel memory are
+ * copied too: the chunk is the only copy ever parsed.
  */
 static void iommu_inv_engine_refill(struct iommu_inv_engine *e)
 {
@@ -179,6 +184,12 @@ static void iommu_inv_engine_refill(struct iommu_inv_engine *e)
 	if (e->fault)
 		return;
 	want = min_t(u32, IOMMU_INV_CHUNK - keep, e->call->entries_len - e->off);
+	if (e->call->kentries) {
+		memcpy(e->buf + keep, e->call->kentries + e->off, want);
+		e->off += want;
+		e->tail += want;
+		return;
+	}
 	left = want;
 	while (left) {
 		got = want - left;
@@ -223,6 +234,27 @@ static void iommu_inv_engine_record(struct iommu_inv_engine *e, u32 index,
 	call->num_results++;
 }
 
+/*
+ * A non-blocking call may find the HWPT busy only while it has done
+ * nothing: no entry carried out, no result written. Later in the call the
+ * wait is bounded by one run of the other caller.
+ */
+static bool iommu_inv_engine_lock(struct iommu_inv_engine *e)
+{
+	struct iommu_inv_call *call = e->call;
+	struct iommu_inv_hwpt *hwpt = call->hwpt;
+
+	if (!call->nonblock || call->processed || call->num_failed) {
+		mutex_lock(&hwpt->lock);
+		return true;
+	}
+	if (mutex_trylock(&hwpt->lock))
+		return true;
+	e->again = true;
+	e->stop = true;
+	return false;
+}
+
 /* Hand the pending run to the HWPT type; record where it stops. */
 static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 {
@@ -237,13 +269,16 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 		batch.error = 0;
 		batch.hw_error = 0;
 
-		mutex_lock(&hwpt->lock);
+		if (!iommu_inv_engine_lock(e))
+			break;
 		done += hwpt->ops->invalidate(hwpt, &batch);
 		mutex_unlock(&hwpt->lock);
 
 		e->call->processed = e->pend_first + done;
 		if (done < e->npend) {
-			if (WARN_ON_ONCE(batch.error >= 0))
+			/* -EAGAIN would make io_uring issue the call again. */
+			if (WARN_ON_ONCE(batch.error >= 0 ||
+					 batch.error == -EAGAIN))
 				batch.error = -EIO;
 			iommu_inv_engine_record(e, e->pend_first + done,
 						batch.error, batch.hw_error);
@@ -349,7 +384,8 @@ iommu_inv_engine_check(struct iommu_inv_engine *e,
  * Fills the out fields of @call. The caller copies them to user space.
  *
  * Return: 0 if every entry succeeded, the errno of the first failed entry,
- * -EFAULT if a result could not be written, or -ENOMEM before any entry.
+ * -EFAULT if a result could not be written, or, before any entry was
+ * touched, -ENOMEM or (@call->nonblock) -EAGAIN.
  */
 int iommu_inv_call_run(struct iommu_inv_call *call)
 {
@@ -369,7 +405,7 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 
 	e = iommu_inv_engine_alloc(call);
 	if (!e)
-		return -ENOMEM;
+		return call->nonblock ? -EAGAIN : -ENOMEM;
 
 	while (index < call->entry_num && !e->stop) {
 		if (e->npend == IOMMU_INV_RUN ||
@@ -404,6 +440,10 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 		index++;
 	}
 	iommu_inv_engine_flush(e);
+	if (e->again) {
+		kfree(e);
+		return -EAGAIN;
+	}
 	if (!e->stop)
 		call->processed = call->entry_num;
 

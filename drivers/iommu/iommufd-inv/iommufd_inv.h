@@ -179,11 +179,15 @@ iommu_inv_hwpt_vdev(struct iommu_inv_hwpt *hwpt, u32 virt_id)
  * struct iommu_inv_call - one HWPT_INVALIDATE, from ioctl or io_uring
  * @hwpt: the HWPT, referenced by the caller
  * @entries: user address of the entries
+ * @kentries: the entries in kernel memory instead (io_uring inline mode)
  * @results: user address of the results array
  * @entries_len: bytes readable at @entries
  * @entry_num: number of entries
  * @results_num: room at @results
  * @flags: IOMMU_INV_FLAG_*
+ * @nonblock: the caller must not wait for the HWPT lock or for memory
+ *	before the first entry is carried out (io_uring's first issue); the
+ *	call then fails with -EAGAIN having done nothing
  * @processed: out: entries attempted
  * @first_error: out: index of the first failure, or @entry_num
  * @num_failed: out: failures
@@ -193,11 +197,13 @@ iommu_inv_hwpt_vdev(struct iommu_inv_hwpt *hwpt, u32 virt_id)
 struct iommu_inv_call {
 	struct iommu_inv_hwpt *hwpt;
 	const void __user *entries;
+	const void *kentries;
 	struct iommu_inv_result __user *results;
 	u32 entries_len;
 	u32 entry_num;
 	u32 results_num;
 	u32 flags;
+	bool nonblock;
 	u32 processed;
 	u32 first_error;
 	u32 num_failed;
@@ -206,6 +212,8 @@ struct iommu_inv_call {
 };
 
 int iommu_inv_call_run(struct iommu_inv_call *call);
+int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
+			 struct iommu_inv_call *call);
 int iommu_inv_copy_floor(const void __user *uptr, u32 len);
 
 /* Chunk the engine copies entries through; fixed, whatever the count. */
@@ -216,10 +224,13 @@ struct iommu_inv_ucmd {
 	struct iommu_inv_ctx *ctx;
 	void __user *ubuffer;
 	u32 user_size;
+	bool nonblock;
 	void *cmd;
 };
 
 int iommu_inv_ucmd_respond(struct iommu_inv_ucmd *ucmd, size_t cmd_len);
+int iommu_inv_ucmd_fetch(struct iommu_inv_ucmd *ucmd, size_t size,
+			 size_t min_size);
 
 int iommu_inv_hwpt_alloc_ioctl(struct iommu_inv_ucmd *ucmd);
 int iommu_inv_vdev_alloc_ioctl(struct iommu_inv_ucmd *ucmd);
@@ -231,7 +242,11 @@ void iommu_inv_hwpt_destroy(struct iommu_inv_object *obj);
 void iommu_inv_vdev_destroy(struct iommu_inv_object *obj);
 int iommu_inv_copy_config(void *dst, size_t ksize, u64 uptr, u32 len);
 
+struct io_uring_cmd;
+int iommu_inv_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
+
 #ifdef CONFIG_IOMMUFD_INV_TEST
+extern atomic_t iommu_inv_num_files;
 extern bool iommu_inv_mock_enabled;
 extern const struct iommu_inv_hwpt_ops iommu_inv_mock_ops;
 int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd);

@@ -17,7 +17,13 @@ enum {
 	IOMMU_INV_TEST_OP_MOCK_SEEN,
 	IOMMU_INV_TEST_OP_COPY_FLOOR,
 	IOMMU_INV_TEST_OP_NUM_OBJECTS,
+	IOMMU_INV_TEST_OP_MOCK_DELAY,
+	IOMMU_INV_TEST_OP_MOCK_BUSY,
+	IOMMU_INV_TEST_OP_NUM_FILES,
 };
+
+/* Longest MOCK_DELAY. */
+#define IOMMU_INV_MOCK_MAX_DELAY_MS 2000
 
 /* The mock's caches; each holds up to 64 slots a test fills. */
 enum {
@@ -45,6 +51,10 @@ enum {
  * @copy: COPY_FLOOR: copy @copy.len bytes from @copy.uptr into the same
  *	kind of chunk buffer the batch engine uses, and nothing else
  * @objects: NUM_OBJECTS: objects held by this file
+ * @delay: MOCK_DELAY: the next invalidation op of the HWPT sleeps
+ *	@delay.msecs with the HWPT lock held (stands in for a slow queue)
+ * @busy: MOCK_BUSY: whether the HWPT lock is held right now
+ * @files: NUM_FILES: open files of the device, all processes
  */
 struct iommu_inv_test_cmd {
 	__u32 size;
@@ -85,6 +95,18 @@ struct iommu_inv_test_cmd {
 			__u32 out_num;
 			__u32 __reserved;
 		} objects;
+		struct {
+			__u32 msecs;
+			__u32 __reserved;
+		} delay;
+		struct {
+			__u32 out_busy;
+			__u32 __reserved;
+		} busy;
+		struct {
+			__u32 out_num;
+			__u32 __reserved;
+		} files;
 	};
 };
 

@@ -35,6 +35,31 @@ int iommu_inv_ucmd_respond(struct iommu_inv_ucmd *ucmd, size_t cmd_len)
 	return 0;
 }
 
+/**
+ * iommu_inv_ucmd_fetch() - read a command's argument structure, once
+ * @ucmd: the call; @ucmd->ubuffer points at the user's structure
+ * @size: the kernel's size of the structure
+ * @min_size: the size of its first version
+ *
+ * Reads the user's size field, then the structure into @ucmd->cmd, zero
+ * extended, refusing unknown non-zero trailing bytes.
+ *
+ * Return: 0, -EFAULT, -EINVAL (size below @min_size) or -E2BIG.
+ */
+int iommu_inv_ucmd_fetch(struct iommu_inv_ucmd *ucmd, size_t size,
+			 size_t min_size)
+{
+	int rc;
+
+	rc = get_user(ucmd->user_size, (u32 __user *)ucmd->ubuffer);
+	if (rc)
+		return rc;
+	if (ucmd->user_size < min_size)
+		return -EINVAL;
+	return copy_struct_from_user(ucmd->cmd, size, ucmd->ubuffer,
+				     ucmd->user_size);
+}
+
 static int iommu_inv_get_info(struct iommu_inv_ucmd *ucmd)
 {
 	struct iommu_inv_info *cmd = ucmd->cmd;
@@ -65,6 +90,42 @@ static int iommu_inv_destroy(struct iommu_inv_ucmd *ucmd)
 	return iommu_inv_obj_destroy(ucmd->ctx, cmd->id);
 }
 
+/**
+ * iommu_inv_invalidate() - check and run one HWPT_INVALIDATE
+ * @ctx: the file's context
+ * @hwpt_id: the HWPT
+ * @call: the call's in fields; its out fields are filled
+ *
+ * Shared by the ioctl and both io_uring modes.
+ *
+ * Return: as iommu_inv_call_run(). A non-zero return with
+ * @call->num_failed still 0 rejected the call before any entry was
+ * touched, and nothing is to be written back.
+ */
+int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
+			 struct iommu_inv_call *call)
+{
+	struct iommu_inv_object *obj;
+	int rc;
+
+	call->num_failed = 0;
+	if (call->flags & ~IOMMU_INV_FLAG_CONTINUE)
+		return -EOPNOTSUPP;
+	if (call->entry_num > IOMMU_INV_MAX_ENTRIES)
+		return -EMSGSIZE;
+	if (!access_ok(call->results,
+		       (size_t)call->results_num * sizeof(*call->results)))
+		return -EFAULT;
+
+	obj = iommu_inv_obj_get(ctx, hwpt_id, IOMMU_INV_OBJ_HWPT);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	call->hwpt = container_of(obj, struct iommu_inv_hwpt, obj);
+	rc = iommu_inv_call_run(call);
+	iommu_inv_obj_put(obj);
+	return rc;
+}
+
 int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 {
 	struct iommu_inv_hwpt_invalidate *cmd = ucmd->cmd;
@@ -75,26 +136,12 @@ int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 		.entry_num = cmd->entry_num,
 		.results_num = cmd->results_num,
 		.flags = cmd->flags,
+		.nonblock = ucmd->nonblock,
 	};
-	struct iommu_inv_object *obj;
 	int rc, wrc;
 
-	if (cmd->flags & ~IOMMU_INV_FLAG_CONTINUE)
-		return -EOPNOTSUPP;
-	if (cmd->entry_num > IOMMU_INV_MAX_ENTRIES)
-		return -EMSGSIZE;
-	if (!access_ok(call.results,
-		       (size_t)cmd->results_num * sizeof(*call.results)))
-		return -EFAULT;
-
-	obj = iommu_inv_obj_get(ucmd->ctx, cmd->hwpt_id, IOMMU_INV_OBJ_HWPT);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	call.hwpt = container_of(obj, struct iommu_inv_hwpt, obj);
-
-	rc = iommu_inv_call_run(&call);
-	iommu_inv_obj_put(obj);
-	if (rc == -ENOMEM && !call.processed)
+	rc = iommu_inv_invalidate(ucmd->ctx, cmd->hwpt_id, &call);
+	if (rc && !call.num_failed)
 		return rc;
 
 	cmd->out_processed = call.processed;
@@ -175,13 +222,7 @@ static long iommu_inv_fops_ioctl(struct file *filp, unsigned int cmd,
 	    nr == IOMMU_INV_CMD_TEST && !iommu_inv_mock_enabled)
 		return -ENOIOCTLCMD;
 
-	rc = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
-	if (rc)
-		return rc;
-	if (ucmd.user_size < op->min_size)
-		return -EINVAL;
-	rc = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
-				   ucmd.user_size);
+	rc = iommu_inv_ucmd_fetch(&ucmd, op->size, op->min_size);
 	if (rc)
 		return rc;
 	return op->execute(&ucmd);
@@ -196,6 +237,9 @@ static int iommu_inv_fops_open(struct inode *inode, struct file *filp)
 		return -ENOMEM;
 	iommu_inv_ctx_init(ctx);
 	filp->private_data = ctx;
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	atomic_inc(&iommu_inv_num_files);
+#endif
 	return 0;
 }
 
@@ -205,6 +249,9 @@ static int iommu_inv_fops_release(struct inode *inode, struct file *filp)
 
 	iommu_inv_ctx_destroy(ctx);
 	kfree(ctx);
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	atomic_dec(&iommu_inv_num_files);
+#endif
 	return 0;
 }
 
@@ -214,6 +261,9 @@ static const struct file_operations iommu_inv_fops = {
 	.release = iommu_inv_fops_release,
 	.unlocked_ioctl = iommu_inv_fops_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+#ifdef CONFIG_IO_URING
+	.uring_cmd = iommu_inv_uring_cmd,
+#endif
 };
 
 static struct miscdevice iommu_inv_misc = {

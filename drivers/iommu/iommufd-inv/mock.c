@@ -7,6 +7,7 @@
  * mock=1.
  */
 #include <linux/bitops.h>
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
@@ -16,6 +17,8 @@
 bool iommu_inv_mock_enabled;
 module_param_named(mock, iommu_inv_mock_enabled, bool, 0444);
 MODULE_PARM_DESC(mock, "Offer the mock HWPT type and the test ioctl (tests only)");
+
+atomic_t iommu_inv_num_files = ATOMIC_INIT(0);
 
 struct mock_slot {
 	u32 virt_id;
@@ -40,6 +43,7 @@ struct mock_hwpt {
 	u32 pasid_limit;
 	struct mock_cache cache[IOMMU_INV_MOCK_NUM_CACHES];
 	unsigned int ninject;
+	unsigned int delay_ms;
 	struct mock_inject inject[IOMMU_INV_MOCK_MAX_INJECT];
 	u64 seen[IOMMU_INV_ENTRY_SMMUV3_CMD + 1];
 };
@@ -177,6 +181,10 @@ static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 	unsigned int i;
 	int rc;
 
+	if (unlikely(mock->delay_ms)) {
+		msleep(mock->delay_ms);
+		mock->delay_ms = 0;
+	}
 	for (i = 0; i < batch->num; i++) {
 		const struct iommu_inv_entry_hdr *hdr = batch->entries[i];
 
@@ -254,7 +262,9 @@ static int mock_test_op(struct mock_hwpt *mock, struct iommu_inv_test_cmd *cmd)
 			mock->ninject = 0;
 			return 0;
 		}
-		if (cmd->inject.error > 0 || cmd->inject.error < -MAX_ERRNO)
+		/* -EAGAIN would make io_uring issue the command again. */
+		if (cmd->inject.error > 0 || cmd->inject.error < -MAX_ERRNO ||
+		    cmd->inject.error == -EAGAIN)
 			return -EINVAL;
 		if (mock->ninject == IOMMU_INV_MOCK_MAX_INJECT)
 			return -ENOSPC;
@@ -262,6 +272,13 @@ static int mock_test_op(struct mock_hwpt *mock, struct iommu_inv_test_cmd *cmd)
 		inj->index = cmd->inject.index;
 		inj->error = cmd->inject.error;
 		inj->hw_error = cmd->inject.hw_error;
+		return 0;
+	case IOMMU_INV_TEST_OP_MOCK_DELAY:
+		if (cmd->delay.__reserved)
+			return -EOPNOTSUPP;
+		if (cmd->delay.msecs > IOMMU_INV_MOCK_MAX_DELAY_MS)
+			return -EINVAL;
+		mock->delay_ms = cmd->delay.msecs;
 		return 0;
 	case IOMMU_INV_TEST_OP_MOCK_SEEN:
 		if (cmd->seen.entry_type >= ARRAY_SIZE(mock->seen))
@@ -290,6 +307,9 @@ int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd)
 	case IOMMU_INV_TEST_OP_NUM_OBJECTS:
 		cmd->objects.out_num = atomic_read(&ucmd->ctx->num_objects);
 		return iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
+	case IOMMU_INV_TEST_OP_NUM_FILES:
+		cmd->files.out_num = atomic_read(&iommu_inv_num_files);
+		return iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
 	}
 
 	obj = iommu_inv_obj_get(ucmd->ctx, cmd->id, IOMMU_INV_OBJ_HWPT);
@@ -300,9 +320,15 @@ int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd)
 		rc = -EINVAL;
 		goto out_put;
 	}
-	mutex_lock(&hwpt->lock);
-	rc = mock_test_op(to_mock(hwpt), cmd);
-	mutex_unlock(&hwpt->lock);
+	if (cmd->op == IOMMU_INV_TEST_OP_MOCK_BUSY) {
+		/* Looks at the lock without taking it. */
+		cmd->busy.out_busy = mutex_is_locked(&hwpt->lock);
+		rc = 0;
+	} else {
+		mutex_lock(&hwpt->lock);
+		rc = mock_test_op(to_mock(hwpt), cmd);
+		mutex_unlock(&hwpt->lock);
+	}
 	if (!rc)
 		rc = iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
 out_put:

@@ -460,4 +460,67 @@ struct iommu_inv_hwpt_info {
 
 #define IOMMU_INV_HWPT_INFO _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_HWPT_INFO)
 
+/**
+ * DOC: io_uring
+ *
+ * The device takes IORING_OP_URING_CMD. &io_uring_sqe.cmd_op names the
+ * command; &io_uring_sqe.cmd holds its payload (16 bytes in a 64-byte SQE,
+ * 80 bytes in a ring set up with IORING_SETUP_SQE128; payload bytes a
+ * command does not use must be zero, else -EINVAL).
+ *
+ * @IOMMU_INV_URING_CMD_INVALIDATE: array mode. The payload is
+ *	&struct iommu_inv_uring_array: a pointer to a
+ *	&struct iommu_inv_hwpt_invalidate, read and written exactly as the
+ *	HWPT_INVALIDATE ioctl reads and writes it.
+ * @IOMMU_INV_URING_CMD_INVALIDATE_INLINE: inline mode, SQE128 rings only
+ *	(-EINVAL otherwise). The payload is &struct iommu_inv_uring_inline:
+ *	the entries travel inside the SQE.
+ *
+ * Completion: &io_uring_cqe.res is the number of entries processed when
+ * every entry succeeded; the errno of the first failed entry (a negative
+ * value, so an IOSQE_IO_LINK chain is broken) with the per-entry results
+ * written as for the ioctl; or the errno of a check that rejected the
+ * command before any entry was touched, with nothing written. On a ring set
+ * up with IORING_SETUP_CQE32, the first extra CQE word is
+ * ``out_processed | (__u64)out_num_failed << 32`` (0 for a rejected
+ * command).
+ */
+#define IOMMU_INV_URING_CMD_INVALIDATE _IO(IOMMU_INV_TYPE, 0x20)
+#define IOMMU_INV_URING_CMD_INVALIDATE_INLINE _IO(IOMMU_INV_TYPE, 0x21)
+
+/**
+ * struct iommu_inv_uring_array - payload of IOMMU_INV_URING_CMD_INVALIDATE
+ * @arg_uptr: user pointer to a &struct iommu_inv_hwpt_invalidate
+ * @__reserved: must be 0
+ */
+struct iommu_inv_uring_array {
+	__aligned_u64 arg_uptr;
+	__aligned_u64 __reserved;
+};
+
+/* Bytes of entries an inline command carries. */
+#define IOMMU_INV_INLINE_BYTES 64
+
+/**
+ * struct iommu_inv_uring_inline - payload of
+ *	IOMMU_INV_URING_CMD_INVALIDATE_INLINE
+ * @hwpt_id: the HWPT whose caches to invalidate
+ * @flags: IOMMU_INV_FLAG_*
+ * @entry_num: number of entries in @entries
+ * @results_uptr: user pointer to room for @entry_num results
+ *	(&struct iommu_inv_result), or 0 for none
+ * @entries: the entries, back to back as in the array mode; the bytes after
+ *	the last one must be zero (-EINVAL)
+ *
+ * Two range entries, or eight IOTLB_ALL entries, or two SMMUv3 commands
+ * fit. Entries are checked and carried out exactly as in the array mode.
+ */
+struct iommu_inv_uring_inline {
+	__u32 hwpt_id;
+	__u16 flags;
+	__u16 entry_num;
+	__aligned_u64 results_uptr;
+	__aligned_u64 entries[IOMMU_INV_INLINE_BYTES / 8];
+};
+
 #endif /* _UAPI_IOMMUFD_INV_H */

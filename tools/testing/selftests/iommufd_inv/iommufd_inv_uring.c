@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommufd-inv through io_uring: IORING_OP_URING_CMD in array and inline
+ * mode, on plain, SQE128/CQE32 and SQPOLL rings and with a registered
+ * file; linked chains; the non-blocking first issue; closing the device
+ * and tearing the ring down with commands in flight.
+ *
+ * Needs the module loaded with mock=1.
+ */
+#include <liburing.h>
+#include <stddef.h>
+#include <poll.h>
+#include <pthread.h>
+
+#include "kselftest_harness.h"
+#include "iommufd_inv_utils.h"
+
+static void prep_cmd(struct io_uring_sqe *sqe, int fd, bool fixed, __u32 op,
+		     const void *payload, size_t len)
+{
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fixed ? 0 : fd, NULL, 0, 0);
+	sqe->cmd_op = op;
+	if (fixed)
+		sqe->flags |= IOSQE_FIXED_FILE;
+	/* sqe->cmd is a flexible array: 16 bytes, or 80 with SQE128. */
+	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), payload, len);
+}
+
+static void prep_array(struct io_uring_sqe *sqe, int fd, bool fixed,
+		       struct iommu_inv_hwpt_invalidate *inv)
+{
+	struct iommu_inv_uring_array pl = { .arg_uptr = (uintptr_t)inv };
+
+	prep_cmd(sqe, fd, fixed, IOMMU_INV_URING_CMD_INVALIDATE, &pl,
+		 sizeof(pl));
+}
+
+/* Fill @inv to submit @b to @hwpt_id with results in @res. */
+static void inv_init(struct iommu_inv_hwpt_invalidate *inv, __u32 hwpt_id,
+		     const struct ebuf *b, __u32 flags,
+		     struct iommu_inv_result *res, __u32 nres)
+{
+	memset(inv, 0, sizeof(*inv));
+	inv->size = sizeof(*inv);
+	inv->hwpt_id = hwpt_id;
+	inv->entries_uptr = (uintptr_t)b->data;
+	inv->entries_len = b->len;
+	inv->entry_num = b->num;
+	inv->results_uptr = (uintptr_t)res;
+	inv->results_num = nres;
+	inv->flags = flags;
+}
+
+static int test_num_files(int fd)
+{
+	struct iommu_inv_test_cmd cmd = { .op = IOMMU_INV_TEST_OP_NUM_FILES };
+
+	if (_test_op(fd, &cmd))
+		return -1;
+	return cmd.files.out_num;
+}
+
+static int test_mock_delay(int fd, __u32 hwpt, __u32 msecs)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_MOCK_DELAY, .id = hwpt,
+		.delay = { .msecs = msecs },
+	};
+
+	return _test_op(fd, &cmd);
+}
+
+static int test_mock_busy(int fd, __u32 hwpt)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_MOCK_BUSY, .id = hwpt,
+	};
+
+	if (_test_op(fd, &cmd))
+		return -1;
+	return cmd.busy.out_busy;
+}
+
+/* Wait up to @ms for the device's open-file count to drop to @want. */
+static int wait_num_files(int fd, int want, int ms)
+{
+	int n;
+
+	while ((n = test_num_files(fd)) != want && ms > 0) {
+		usleep(10000);
+		ms -= 10;
+	}
+	return n;
+}
+
+FIXTURE(uring) {
+	int fd;
+	int probe;
+	__u32 hwpt_id;
+	bool fixed;
+	bool big;
+	bool ring_up;
+	struct io_uring ring;
+	struct ebuf b;
+	struct iommu_inv_result res[16];
+	struct iommu_inv_hwpt_invalidate inv;
+};
+
+FIXTURE_VARIANT(uring) {
+	unsigned int ring_flags;
+	bool fixed;
+};
+
+FIXTURE_VARIANT_ADD(uring, plain) {
+	.ring_flags = 0,
+};
+
+FIXTURE_VARIANT_ADD(uring, sqe128_cqe32) {
+	.ring_flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32,
+};
+
+FIXTURE_VARIANT_ADD(uring, sqpoll) {
+	.ring_flags = IORING_SETUP_SQPOLL,
+};
+
+FIXTURE_VARIANT_ADD(uring, registered_file) {
+	.ring_flags = 0,
+	.fixed = true,
+};
+
+FIXTURE_SETUP(uring)
+{
+	struct io_uring_params p = { .flags = variant->ring_flags };
+
+	self->fd = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	self->probe = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, self->probe);
+	test_hwpt_alloc_mock(10, &self->hwpt_id);
+	p.sq_thread_idle = 1000;
+	ASSERT_EQ(0, io_uring_queue_init_params(128, &self->ring, &p));
+	self->ring_up = true;
+	self->fixed = variant->fixed;
+	self->big = variant->ring_flags & IORING_SETUP_SQE128;
+	if (self->fixed)
+		ASSERT_EQ(0, io_uring_register_files(&self->ring, &self->fd, 1));
+	ebuf_init(&self->b, 4096);
+}
+
+FIXTURE_TEARDOWN(uring)
+{
+	if (self->ring_up)
+		io_uring_queue_exit(&self->ring);
+	if (self->fd >= 0)
+		close(self->fd);
+	close(self->probe);
+	free(self->b.data);
+}
+
+/* A CQE with room for the CQE32 extra words. */
+struct cqe32 {
+	struct io_uring_cqe cqe;
+	__u64 extra[2];
+};
+
+/* Submit what is queued and reap @n completions, @out[user_data] each. */
+static int submit_and_reap(struct io_uring *ring, unsigned int n,
+			   struct cqe32 *out)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int i;
+	int rc;
+
+	rc = io_uring_submit(ring);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		rc = io_uring_wait_cqe(ring, &cqe);
+		if (rc)
+			return rc;
+		out[cqe->user_data].cqe = *cqe;
+		if (ring->flags & IORING_SETUP_CQE32)
+			out[cqe->user_data].extra[0] = cqe->big_cqe[0];
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return 0;
+}
+
+/* Queue self->b in array mode with user_data @ud. */
+#define queue_array(_flags, _ud)					\
+	({								\
+		struct io_uring_sqe *__sqe = io_uring_get_sqe(&self->ring); \
+									\
+		ASSERT_NE(NULL, __sqe);					\
+		inv_init(&self->inv, self->hwpt_id, &self->b, _flags,	\
+			 self->res, ARRAY_SIZE(self->res));		\
+		prep_array(__sqe, self->fd, self->fixed, &self->inv);	\
+		__sqe->user_data = _ud;					\
+		__sqe;							\
+	})
+
+TEST_F(uring, array_mode_invalidates)
+{
+	struct cqe32 c;
+	int s0, s1;
+
+	s0 = test_fill(IOMMU_INV_MOCK_IOTLB, 0, 3, 0x10000, PAGE);
+	s1 = test_fill(IOMMU_INV_MOCK_IOTLB, 0, 4, 0x10000, PAGE);
+	e_iotlb_range(&self->b, 3, 0x10000, PAGE, 0);
+	e_pc_all(&self->b);
+
+	queue_array(0, 0);
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(2, c.cqe.res);
+	ASSERT_EQ(2, self->inv.out_processed);
+	ASSERT_EQ(0, self->inv.out_num_failed);
+	ASSERT_EQ(2, self->inv.out_first_error);
+	if (self->big)
+		ASSERT_EQ(2, c.extra[0]);
+	ASSERT_EQ(1ULL << s1,
+		  test_valid(IOMMU_INV_MOCK_IOTLB) & (1ULL << s0 | 1ULL << s1));
+	ASSERT_EQ(1, test_seen(IOMMU_INV_ENTRY_PASID_CACHE_ALL));
+}
+
+TEST_F(uring, array_mode_stops_at_failed_entry)
+{
+	struct cqe32 c;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		e_iotlb_all(&self->b);
+	test_inject(2, -EIO, IOMMU_INV_HWERR_VTD_ITE);
+
+	queue_array(0, 0);
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EIO, c.cqe.res);
+	ASSERT_EQ(3, self->inv.out_processed);
+	ASSERT_EQ(2, self->inv.out_first_error);
+	ASSERT_EQ(1, self->inv.out_num_failed);
+	ASSERT_EQ(1, self->inv.out_results);
+	ASSERT_EQ(2, self->res[0].index);
+	ASSERT_EQ(-EIO, self->res[0].error);
+	ASSERT_EQ(IOMMU_INV_HWERR_VTD_ITE, self->res[0].hw_error);
+	if (self->big)
+		ASSERT_EQ(3ULL | 1ULL << 32, c.extra[0]);
+	ASSERT_EQ(2, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+}
+
+TEST_F(uring, array_mode_continue)
+{
+	struct cqe32 c;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		e_iotlb_all(&self->b);
+	test_inject(1, -EIO, 0);
+	test_inject(4, -ETIMEDOUT, IOMMU_INV_HWERR_VTD_ITE);
+
+	queue_array(IOMMU_INV_FLAG_CONTINUE, 0);
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EIO, c.cqe.res);
+	ASSERT_EQ(6, self->inv.out_processed);
+	ASSERT_EQ(1, self->inv.out_first_error);
+	ASSERT_EQ(2, self->inv.out_num_failed);
+	ASSERT_EQ(4, self->res[1].index);
+	ASSERT_EQ(-ETIMEDOUT, self->res[1].error);
+	if (self->big)
+		ASSERT_EQ(6ULL | 2ULL << 32, c.extra[0]);
+	ASSERT_EQ(4, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+}
+
+/* A call rejected as a whole writes nothing back. */
+TEST_F(uring, array_mode_rejected_call_writes_nothing)
+{
+	struct iommu_inv_uring_array pl = { 0 };
+	struct io_uring_sqe *sqe;
+	struct cqe32 c;
+
+	e_iotlb_all(&self->b);
+
+	sqe = queue_array(0, 0);
+	self->inv.hwpt_id = 0xdead;
+	self->inv.out_processed = 0x5a5a;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-ENOENT, c.cqe.res);
+	ASSERT_EQ(0x5a5a, self->inv.out_processed);
+	if (self->big)
+		ASSERT_EQ(0, c.extra[0]);
+
+	sqe = queue_array(0x80, 0);
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EOPNOTSUPP, c.cqe.res);
+
+	sqe = queue_array(0, 0);
+	self->inv.size = 8;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EINVAL, c.cqe.res);
+
+	/* The payload's reserved word, and an unreadable argument. */
+	sqe = queue_array(0, 0);
+	pl.arg_uptr = (uintptr_t)&self->inv;
+	pl.__reserved = 1;
+	memcpy(sqe->cmd, &pl, sizeof(pl));
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EINVAL, c.cqe.res);
+
+	sqe = queue_array(0, 0);
+	pl.arg_uptr = 8;
+	pl.__reserved = 0;
+	memcpy(sqe->cmd, &pl, sizeof(pl));
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EFAULT, c.cqe.res);
+
+	ASSERT_EQ(0, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+}
+
+TEST_F(uring, unknown_cmd_op)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&self->ring);
+	__u64 zero[2] = { 0 };
+	struct cqe32 c;
+
+	ASSERT_NE(NULL, sqe);
+	prep_cmd(sqe, self->fd, self->fixed, _IO(IOMMU_INV_TYPE, 0x22), zero,
+		 sizeof(zero));
+	sqe->user_data = 0;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-ENOTTY, c.cqe.res);
+
+	/* An ioctl number is not a uring_cmd op. */
+	sqe = io_uring_get_sqe(&self->ring);
+	prep_cmd(sqe, self->fd, self->fixed, IOMMU_INV_HWPT_INVALIDATE, zero,
+		 sizeof(zero));
+	sqe->user_data = 0;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-ENOTTY, c.cqe.res);
+}
+
+static void prep_inline(struct io_uring_sqe *sqe, int fd, bool fixed,
+			const struct iommu_inv_uring_inline *pl)
+{
+	prep_cmd(sqe, fd, fixed, IOMMU_INV_URING_CMD_INVALIDATE_INLINE, pl,
+		 sizeof(*pl));
+}
+
+/* Build an inline payload from self->b. */
+#define inline_from_b(_pl, _flags, _res)				\
+	({								\
+		memset(_pl, 0, sizeof(*(_pl)));				\
+		(_pl)->hwpt_id = self->hwpt_id;				\
+		(_pl)->flags = _flags;					\
+		(_pl)->entry_num = self->b.num;				\
+		(_pl)->results_uptr = (uintptr_t)(_res);		\
+		ASSERT_GE(sizeof((_pl)->entries), self->b.len);		\
+		memcpy((_pl)->entries, self->b.data, self->b.len);	\
+	})
+
+TEST_F(uring, inline_mode)
+{
+	struct iommu_inv_uring_inline pl;
+	struct io_uring_sqe *sqe;
+	struct cqe32 c;
+	int s0, s1, s2;
+
+	s0 = test_fill(IOMMU_INV_MOCK_IOTLB, 0, 1, 0x200000, PAGE);
+	s1 = test_fill(IOMMU_INV_MOCK_IOTLB, 0, 2, 0x400000, PAGE);
+	s2 = test_fill(IOMMU_INV_MOCK_IOTLB, 0, 2, 0x600000, PAGE);
+	e_iotlb_range(&self->b, 1, 0x200000, 0x200000, 0);
+	e_iotlb_range(&self->b, 2, 0x400000, 0x1000, 0);
+	inline_from_b(&pl, 0, NULL);
+
+	sqe = io_uring_get_sqe(&self->ring);
+	ASSERT_NE(NULL, sqe);
+	if (!self->big) {
+		/* A 64-byte SQE has no room: the payload does not fit. */
+		prep_cmd(sqe, self->fd, self->fixed,
+			 IOMMU_INV_URING_CMD_INVALIDATE_INLINE, &pl, 16);
+		sqe->user_data = 0;
+		ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+		ASSERT_EQ(-EINVAL, c.cqe.res);
+		ASSERT_EQ(7ULL, test_valid(IOMMU_INV_MOCK_IOTLB));
+		return;
+	}
+	prep_inline(sqe, self->fd, self->fixed, &pl);
+	sqe->user_data = 0;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(2, c.cqe.res);
+	ASSERT_EQ(2, c.extra[0]);
+	ASSERT_EQ(1ULL << s2, test_valid(IOMMU_INV_MOCK_IOTLB) &
+			      (1ULL << s0 | 1ULL << s1 | 1ULL << s2));
+}
+
+TEST_F(uring, inline_mode_results)
+{
+	struct iommu_inv_uring_inline pl;
+	struct io_uring_sqe *sqe;
+	struct cqe32 c;
+	int i;
+
+	if (!self->big)
+		SKIP(return, "inline mode needs an SQE128 ring");
+	for (i = 0; i < 8; i++)
+		e_iotlb_all(&self->b);
+	test_inject(5, -EIO, IOMMU_INV_HWERR_VTD_ICE);
+	test_inject(7, -ENODEV, 0);
+	memset(self->res, 0xff, sizeof(self->res));
+	inline_from_b(&pl, IOMMU_INV_FLAG_CONTINUE, self->res);
+
+	sqe = io_uring_get_sqe(&self->ring);
+	prep_inline(sqe, self->fd, self->fixed, &pl);
+	sqe->user_data = 0;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EIO, c.cqe.res);
+	ASSERT_EQ(8ULL | 2ULL << 32, c.extra[0]);
+	ASSERT_EQ(5, self->res[0].index);
+	ASSERT_EQ(IOMMU_INV_HWERR_VTD_ICE, self->res[0].hw_error);
+	ASSERT_EQ(7, self->res[1].index);
+	ASSERT_EQ(-ENODEV, self->res[1].error);
+	/* Room for entry_num results is assumed; only failures are written. */
+	ASSERT_EQ(0xffffffff, self->res[2].index);
+	ASSERT_EQ(6, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+}
+
+TEST_F(uring, inline_mode_bad_payload)
+{
+	struct iommu_inv_uring_inline pl;
+	struct iommu_inv_entry_hdr *hdr;
+	struct io_uring_sqe *sqe;
+	struct cqe32 c;
+
+	if (!self->big)
+		SKIP(return, "inline mode needs an SQE128 ring");
+	e_iotlb_all(&self->b);
+
+	/* A non-zero byte after the last entry. */
+	inline_from_b(&pl, 0, NULL);
+	((__u8 *)pl.entries)[63] = 1;
+	sqe = io_uring_get_sqe(&self->ring);
+	prep_inline(sqe, self->fd, self->fixed, &pl);
+	sqe->user_data = 0;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EINVAL, c.cqe.res);
+	ASSERT_EQ(0, c.extra[0]);
+
+	/* An entry running past the inline area fails on that entry. */
+	inline_from_b(&pl, 0, self->res);
+	hdr = (void *)pl.entries;
+	hdr->len = 72;
+	sqe = io_uring_get_sqe(&self->ring);
+	prep_inline(sqe, self->fd, self->fixed, &pl);
+	sqe->user_data = 0;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EINVAL, c.cqe.res);
+	ASSERT_EQ(1ULL | 1ULL << 32, c.extra[0]);
+	ASSERT_EQ(0, self->res[0].index);
+
+	/* Unknown flags; an unknown HWPT. */
+	inline_from_b(&pl, 0x8000, NULL);
+	sqe = io_uring_get_sqe(&self->ring);
+	prep_inline(sqe, self->fd, self->fixed, &pl);
+	sqe->user_data = 0;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EOPNOTSUPP, c.cqe.res);
+
+	inline_from_b(&pl, 0, NULL);
+	pl.hwpt_id = 0xdead;
+	sqe = io_uring_get_sqe(&self->ring);
+	prep_inline(sqe, self->fd, self->fixed, &pl);
+	sqe->user_data = 0;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-ENOENT, c.cqe.res);
+	ASSERT_EQ(0, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+}
+
+/* In a 64-byte SQE the array payload is all there is; in SQE128 the rest
+ * of the command area must be zero. */
+TEST_F(uring, array_mode_dirty_sqe128_tail)
+{
+	struct io_uring_sqe *sqe;
+	struct cqe32 c;
+
+	if (!self->big)
+		SKIP(return, "needs an SQE128 ring");
+	e_iotlb_all(&self->b);
+	sqe = queue_array(0, 0);
+	sqe->cmd[79] = 1;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
+	ASSERT_EQ(-EINVAL, c.cqe.res);
+	ASSERT_EQ(0, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+}
+
+/* A failed command breaks its IOSQE_IO_LINK chain: the next is cancelled. */
+TEST_F(uring, linked_chain_breaks_on_failure)
+{
+	struct iommu_inv_hwpt_invalidate inv2;
+	struct iommu_inv_result res2[1];
+	struct io_uring_sqe *sqe;
+	struct ebuf b2;
+	struct cqe32 c[3];
+	int s;
+
+	s = test_fill(IOMMU_INV_MOCK_IOTLB, 0, 7, 0, PAGE);
+	e_pc_all(&self->b);
+	e_pc_all(&self->b);
+	test_inject(1, -EIO, 0);
+	ebuf_init(&b2, 64);
+	e_iotlb_pasid(&b2, 7);
+
+	sqe = queue_array(0, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = io_uring_get_sqe(&self->ring);
+	inv_init(&inv2, self->hwpt_id, &b2, 0, res2, 1);
+	prep_array(sqe, self->fd, self->fixed, &inv2);
+	sqe->user_data = 1;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 2, c));
+	ASSERT_EQ(-EIO, c[0].cqe.res);
+	ASSERT_EQ(-ECANCELED, c[1].cqe.res);
+	ASSERT_EQ(1ULL << s, test_valid(IOMMU_INV_MOCK_IOTLB));
+	ASSERT_EQ(0, test_seen(IOMMU_INV_ENTRY_IOTLB_PASID));
+
+	/* Without a failure the chain runs in order. */
+	sqe = queue_array(0, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = io_uring_get_sqe(&self->ring);
+	prep_array(sqe, self->fd, self->fixed, &inv2);
+	sqe->user_data = 1;
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 2, c));
+	ASSERT_EQ(2, c[0].cqe.res);
+	ASSERT_EQ(1, c[1].cqe.res);
+	ASSERT_EQ(0, test_valid(IOMMU_INV_MOCK_IOTLB));
+	free(b2.data);
+}
+
+/* 64 commands in one submit, each completed with its own result. */
+TEST_F(uring, many_commands_per_submit)
+{
+	struct iommu_inv_hwpt_invalidate *inv = calloc(64, sizeof(*inv));
+	struct iommu_inv_result *res = calloc(64, sizeof(*res));
+	struct cqe32 *c = calloc(64, sizeof(*c));
+	struct ebuf *b = calloc(64, sizeof(*b));
+	int i, failed = 0;
+
+	for (i = 0; i < 64; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&self->ring);
+
+		ASSERT_NE(NULL, sqe);
+		ebuf_init(&b[i], 64);
+		e_iotlb_pasid(&b[i], i);
+		if (i % 2)
+			e_pc_pasid(&b[i], i);
+		inv_init(&inv[i], self->hwpt_id, &b[i], 0, &res[i], 1);
+		prep_array(sqe, self->fd, self->fixed, &inv[i]);
+		sqe->user_data = i;
+	}
+	test_inject(1, -EIO, 0);	/* entry 1 of whichever runs first */
+	ASSERT_EQ(0, submit_and_reap(&self->ring, 64, c));
+	for (i = 0; i < 64; i++) {
+		if (c[i].cqe.res < 0) {
+			failed++;
+			ASSERT_EQ(-EIO, c[i].cqe.res);
+			ASSERT_EQ(1, res[i].index);
+			ASSERT_EQ(1, inv[i].out_num_failed);
+		} else {
+			ASSERT_EQ(b[i].num, c[i].cqe.res);
+		}
+		free(b[i].data);
+	}
+	ASSERT_EQ(1, failed);
+	ASSERT_EQ(64, test_seen(IOMMU_INV_ENTRY_IOTLB_PASID));
+	ASSERT_EQ(31, test_seen(IOMMU_INV_ENTRY_PASID_CACHE_PASID));
+	free(b);
+	free(c);
+	free(res);
+	free(inv);
+}
+
+struct holder {
+	int fd;
+	__u32 hwpt_id;
+	volatile bool done;
+	int rc;
+};
+
+static void *hold_hwpt(void *arg)
+{
+	struct holder *h = arg;
+	struct iommu_inv_hwpt_invalidate inv;
+	struct ebuf b;
+
+	ebuf_init(&b, 64);
+	e_iotlb_all(&b);
+	h->rc = _test_inv(h->fd, h->hwpt_id, &b, 0, NULL, 0, &inv);
+	h->done = true;
+	free(b.data);
+	return NULL;
+}
+
+/*
+ * The first issue is non-blocking: with the HWPT busy the command is
+ * handed to a worker instead of waiting, so the submit returns while the
+ * other caller still holds the HWPT. The command then completes normally.
+ */
+TEST_F(uring, busy_hwpt_does_not_block_submit)
+{
+	struct holder h = { .fd = self->fd, .hwpt_id = self->hwpt_id };
+	pthread_t thread;
+	struct io_uring_cqe *cqe;
+	int i;
+
+	if (self->ring.flags & IORING_SETUP_SQPOLL)
+		SKIP(return, "the SQPOLL thread submits, not this one");
+	ASSERT_EQ(0, test_mock_delay(self->fd, self->hwpt_id, 1500));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, hold_hwpt, &h));
+	for (i = 0; i < 500 && test_mock_busy(self->fd, self->hwpt_id) != 1;
+	     i++)
+		usleep(2000);
+	ASSERT_EQ(1, test_mock_busy(self->fd, self->hwpt_id));
+
+	e_iotlb_all(&self->b);
+	queue_array(0, 0);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	/* Still held by the other caller: the submit did not wait for it. */
+	ASSERT_EQ(1, test_mock_busy(self->fd, self->hwpt_id));
+	ASSERT_FALSE(h.done);
+	ASSERT_EQ(-EAGAIN, io_uring_peek_cqe(&self->ring, &cqe));
+
+	ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+	ASSERT_EQ(1, cqe->res);
+	io_uring_cqe_seen(&self->ring, cqe);
+	pthread_join(thread, NULL);
+	ASSERT_EQ(0, h.rc);
+	ASSERT_EQ(2, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+}
+
+/*
+ * Closing the device while a command is inside it (a worker is carrying it
+ * out): the command completes with its result, then the file is released.
+ */
+TEST_F(uring, close_device_with_command_in_flight)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int files, i;
+
+	files = test_num_files(self->probe);
+	ASSERT_LE(2, files);
+	ASSERT_EQ(0, test_mock_delay(self->fd, self->hwpt_id, 500));
+	e_iotlb_all(&self->b);
+	sqe = queue_array(0, 0);
+	sqe->flags |= IOSQE_ASYNC;
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	for (i = 0; i < 500 && test_mock_busy(self->fd, self->hwpt_id) != 1;
+	     i++)
+		usleep(1000);
+	ASSERT_EQ(1, test_mock_busy(self->fd, self->hwpt_id));
+	if (self->fixed)
+		ASSERT_EQ(0, io_uring_unregister_files(&self->ring));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+
+	ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+	ASSERT_EQ(1, cqe->res);
+	io_uring_cqe_seen(&self->ring, cqe);
+	ASSERT_EQ(files - 1, wait_num_files(self->probe, files - 1, 5000));
+}
+
+/* Tearing the ring down with commands in flight loses nothing: every file
+ * reference is dropped and the device is released. */
+TEST_F(uring, ring_exit_with_commands_in_flight)
+{
+	int files, i;
+
+	files = test_num_files(self->probe);
+	ASSERT_EQ(0, test_mock_delay(self->fd, self->hwpt_id, 200));
+	e_iotlb_all(&self->b);
+	for (i = 0; i < 32; i++) {
+		struct io_uring_sqe *sqe = queue_array(0, i);
+
+		sqe->flags |= IOSQE_ASYNC;
+	}
+	ASSERT_EQ(32, io_uring_submit(&self->ring));
+	io_uring_queue_exit(&self->ring);
+	self->ring_up = false;
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	ASSERT_EQ(files - 1, wait_num_files(self->probe, files - 1, 10000));
+}
+
+TEST_HARNESS_MAIN
