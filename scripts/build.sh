@@ -42,6 +42,6 @@ gcc "${ucflags[@]}" -I"$LINUX_SRC/tools/testing/selftests" \
 	-o "$out/iommufd_inv_uring" "$st/iommufd_inv_uring.c" -luring -lpthread
 for f in "$TOP"/samples/iommufd_inv/*.c; do
 	[ -e "$f" ] || continue
-	gcc "${ucflags[@]}" -o "$out/$(basename "$f" .c)" "$f"
+	gcc "${ucflags[@]}" -o "$out/$(basename "$f" .c)" "$f" -luring
 done
 echo "$out"

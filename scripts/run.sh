@@ -14,4 +14,4 @@ done
 exec bash "$TOP/scripts/vm-run.sh" --kernel "$(cat "$out/image")" \
 	--module "$out/iommufd_inv.ko" --modparams mock=1 "${samples[@]}" \
 	--dir "$out/run" --timeout 300 -- \
-	'echo "# ls -l /dev/iommu-inv"; ls -l /dev/iommu-inv; echo "# inv_ioctl"; inv_ioctl'
+	'echo "# ls -l /dev/iommu-inv"; ls -l /dev/iommu-inv; echo "# inv_ioctl"; inv_ioctl && echo "# mini_vmm" && mini_vmm'
