@@ -4,7 +4,7 @@
 # (scripts/setup.sh) and caches kernels under /var/cache/iommufd-inv.
 
 .PHONY: all setup run shell check check-debug check-runner check-intree \
-	check-all lint clean
+	check-all lint bench clean
 
 # Module, selftests and samples against Debian's 6.12 headers (out/debian).
 all:
@@ -39,6 +39,10 @@ check-intree:
 
 lint:
 	@bash scripts/check-all.sh lint
+
+# Per-entry cost against upstream iommufd and the copy floor, with a plot.
+bench:
+	@bash scripts/bench.sh
 
 # Everything CI runs.
 check-all:

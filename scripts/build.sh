@@ -36,10 +36,10 @@ cp "$out/module/iommufd_inv.ko" "$out/"
 ucflags=(-static -O2 -g -Wall -Wextra -Wno-unused-parameter
 	-Wno-sign-compare -D_GNU_SOURCE -I"$TOP/include/uapi")
 st="$TOP/tools/testing/selftests/iommufd_inv"
-gcc "${ucflags[@]}" -I"$LINUX_SRC/tools/testing/selftests" \
-	-o "$out/iommufd_inv" "$st/iommufd_inv.c"
-gcc "${ucflags[@]}" -I"$LINUX_SRC/tools/testing/selftests" \
-	-o "$out/iommufd_inv_uring" "$st/iommufd_inv_uring.c" -luring -lpthread
+for t in $SELFTESTS; do
+	gcc "${ucflags[@]}" -I"$LINUX_SRC/tools/testing/selftests" \
+		-o "$out/$t" "$st/$t.c" -luring -lpthread
+done
 for f in "$TOP"/samples/iommufd_inv/*.c; do
 	[ -e "$f" ] || continue
 	gcc "${ucflags[@]}" -o "$out/$(basename "$f" .c)" "$f" -luring

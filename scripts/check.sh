@@ -20,8 +20,8 @@ out=$(bash "$TOP/scripts/build.sh" "$flavour")
 vmargs=(--timeout 900)
 [ "$flavour" = debug ] && vmargs+=(--kmemleak)
 
-tests=${TESTS:-$SELFTESTS}
-adds=()
+tests=$(echo ${TESTS:-$SELFTESTS})
+adds=(--add "$TOP/scripts/guest-selftests.sh")
 for t in $tests; do
 	adds+=(--add "$out/$t")
 done
@@ -31,7 +31,7 @@ set +e
 bash "$TOP/scripts/vm-run.sh" --kernel "$(cat "$out/image")" \
 	--module "$out/iommufd_inv.ko" --modparams mock=1 \
 	"${adds[@]}" --dir "$out/vm" "${vmargs[@]}" \
-	-- "rc=0; for t in $tests; do \$t ${TEST_ARGS:-} || rc=1; done; exit \$rc" \
+	-- "TEST_ARGS='${TEST_ARGS:-}' sh /bin/guest-selftests.sh $tests" \
 	>"$tap" 2>"$out/vm-run.err"
 rc=$?
 set -e

@@ -142,12 +142,19 @@ struct iommu_inv_engine {
 	u8 buf[IOMMU_INV_CHUNK] __aligned(8);
 };
 
+/*
+ * Take the file's spare engine, or allocate one when another call on the
+ * same file holds it.
+ */
 static struct iommu_inv_engine *iommu_inv_engine_alloc(struct iommu_inv_call *call)
 {
 	struct iommu_inv_engine *e;
 
-	e = kmalloc(sizeof(*e), call->nonblock ? GFP_NOWAIT | __GFP_ACCOUNT :
-						 GFP_KERNEL_ACCOUNT);
+	e = xchg(&call->ctx->spare_engine, NULL);
+	if (!e)
+		e = kmalloc(sizeof(*e), call->nonblock ?
+					GFP_NOWAIT | __GFP_ACCOUNT :
+					GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return NULL;
 	e->call = call;
@@ -162,6 +169,23 @@ static struct iommu_inv_engine *iommu_inv_engine_alloc(struct iommu_inv_call *ca
 	e->nnorm = 0;
 	e->hw_errors = 0;
 	return e;
+}
+
+/* Keep @e as the file's spare engine, unless it already has one. */
+static void iommu_inv_engine_free(struct iommu_inv_engine *e)
+{
+	if (cmpxchg(&e->call->ctx->spare_engine, NULL, e))
+		kfree(e);
+}
+
+/**
+ * iommu_inv_engine_cache_free() - free a closing file's spare engine
+ * @ctx: the file's context; no call can be running on it
+ */
+void iommu_inv_engine_cache_free(struct iommu_inv_ctx *ctx)
+{
+	kfree(ctx->spare_engine);
+	ctx->spare_engine = NULL;
 }
 
 /*
@@ -441,7 +465,7 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 	}
 	iommu_inv_engine_flush(e);
 	if (e->again) {
-		kfree(e);
+		iommu_inv_engine_free(e);
 		return -EAGAIN;
 	}
 	if (!e->stop)
@@ -453,12 +477,13 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 	atomic64_add(e->hw_errors, &hwpt->hw_errors);
 
 	error = e->results_fault ? -EFAULT : call->error;
-	kfree(e);
+	iommu_inv_engine_free(e);
 	return error;
 }
 
 /**
  * iommu_inv_copy_floor() - copy bytes as the engine does, and nothing else
+ * @ctx: the file's context (its spare engine is used as a call's is)
  * @uptr: user address
  * @len: bytes
  *
@@ -467,9 +492,12 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
  *
  * Return: 0, -ENOMEM or -EFAULT.
  */
-int iommu_inv_copy_floor(const void __user *uptr, u32 len)
+int iommu_inv_copy_floor(struct iommu_inv_ctx *ctx, const void __user *uptr,
+			 u32 len)
 {
-	struct iommu_inv_call call = { .entries = uptr, .entries_len = len };
+	struct iommu_inv_call call = {
+		.ctx = ctx, .entries = uptr, .entries_len = len,
+	};
 	struct iommu_inv_engine *e;
 	int rc = 0;
 
@@ -484,6 +512,6 @@ int iommu_inv_copy_floor(const void __user *uptr, u32 len)
 			break;
 		}
 	}
-	kfree(e);
+	iommu_inv_engine_free(e);
 	return rc;
 }

@@ -35,10 +35,13 @@ enum iommu_inv_obj_type {
  * @objects: ID -> object; an ID reserved by a half-built object holds
  *	XA_ZERO_ENTRY, which lookups do not see
  * @num_objects: objects allocated, for IOMMU_INV_MAX_OBJECTS
+ * @spare_engine: the batch engine of the last call, kept for the next one
+ *	so that a call allocates nothing; taken and returned with xchg()
  */
 struct iommu_inv_ctx {
 	struct xarray objects;
 	atomic_t num_objects;
+	struct iommu_inv_engine *spare_engine;
 };
 
 /**
@@ -75,6 +78,7 @@ void iommu_inv_ctx_destroy(struct iommu_inv_ctx *ctx);
 
 struct iommu_inv_hwpt;
 struct iommu_inv_vdev;
+struct iommu_inv_engine;
 
 /**
  * struct iommu_inv_batch - a run of checked entries handed to a HWPT type
@@ -177,6 +181,7 @@ iommu_inv_hwpt_vdev(struct iommu_inv_hwpt *hwpt, u32 virt_id)
 
 /**
  * struct iommu_inv_call - one HWPT_INVALIDATE, from ioctl or io_uring
+ * @ctx: the file's context
  * @hwpt: the HWPT, referenced by the caller
  * @entries: user address of the entries
  * @kentries: the entries in kernel memory instead (io_uring inline mode)
@@ -195,6 +200,7 @@ iommu_inv_hwpt_vdev(struct iommu_inv_hwpt *hwpt, u32 virt_id)
  * @error: out: errno of the first failure, or 0
  */
 struct iommu_inv_call {
+	struct iommu_inv_ctx *ctx;
 	struct iommu_inv_hwpt *hwpt;
 	const void __user *entries;
 	const void *kentries;
@@ -214,7 +220,9 @@ struct iommu_inv_call {
 int iommu_inv_call_run(struct iommu_inv_call *call);
 int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 			 struct iommu_inv_call *call);
-int iommu_inv_copy_floor(const void __user *uptr, u32 len);
+int iommu_inv_copy_floor(struct iommu_inv_ctx *ctx, const void __user *uptr,
+			 u32 len);
+void iommu_inv_engine_cache_free(struct iommu_inv_ctx *ctx);
 
 /* Chunk the engine copies entries through; fixed, whatever the count. */
 #define IOMMU_INV_CHUNK 2048

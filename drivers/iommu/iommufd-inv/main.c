@@ -120,6 +120,7 @@ int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 	obj = iommu_inv_obj_get(ctx, hwpt_id, IOMMU_INV_OBJ_HWPT);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
+	call->ctx = ctx;
 	call->hwpt = container_of(obj, struct iommu_inv_hwpt, obj);
 	rc = iommu_inv_call_run(call);
 	iommu_inv_obj_put(obj);
@@ -248,6 +249,7 @@ static int iommu_inv_fops_release(struct inode *inode, struct file *filp)
 	struct iommu_inv_ctx *ctx = filp->private_data;
 
 	iommu_inv_ctx_destroy(ctx);
+	iommu_inv_engine_cache_free(ctx);
 	kfree(ctx);
 #ifdef CONFIG_IOMMUFD_INV_TEST
 	atomic_dec(&iommu_inv_num_files);

@@ -302,7 +302,8 @@ int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd)
 	case IOMMU_INV_TEST_OP_COPY_FLOOR:
 		if (cmd->copy.__reserved)
 			return -EOPNOTSUPP;
-		return iommu_inv_copy_floor(u64_to_user_ptr(cmd->copy.uptr),
+		return iommu_inv_copy_floor(ucmd->ctx,
+					    u64_to_user_ptr(cmd->copy.uptr),
 					    cmd->copy.len);
 	case IOMMU_INV_TEST_OP_NUM_OBJECTS:
 		cmd->objects.out_num = atomic_read(&ucmd->ctx->num_objects);
