@@ -6,6 +6,8 @@
 #   scripts/check.sh debian|debug
 #
 # TESTS names the selftest binaries to run (default: all of them);
+# TEST_ENV is put in their environment (e.g.
+# TEST_ENV="IOMMUFD_INV_FUZZ_CALLS=1000 IOMMUFD_INV_STRESS_SECS=10");
 # TEST_ARGS is passed to each (kselftest harness options, e.g.
 # TESTS=iommufd_inv TEST_ARGS="-r inv.iotlb_all", or TEST_ARGS="-f fail_at").
 #
@@ -17,7 +19,7 @@ set -euo pipefail
 
 flavour=${1:-debian}
 out=$(bash "$TOP/scripts/build.sh" "$flavour")
-vmargs=(--timeout 900)
+vmargs=(--timeout 3000)
 [ "$flavour" = debug ] && vmargs+=(--kmemleak)
 
 tests=$(echo ${TESTS:-$SELFTESTS})
@@ -31,7 +33,7 @@ set +e
 bash "$TOP/scripts/vm-run.sh" --kernel "$(cat "$out/image")" \
 	--module "$out/iommufd_inv.ko" --modparams mock=1 \
 	"${adds[@]}" --dir "$out/vm" "${vmargs[@]}" \
-	-- "TEST_ARGS='${TEST_ARGS:-}' sh /bin/guest-selftests.sh $tests" \
+	-- "TEST_ARGS='${TEST_ARGS:-}' ${TEST_ENV:-} sh /bin/guest-selftests.sh $tests" \
 	>"$tap" 2>"$out/vm-run.err"
 rc=$?
 set -e

@@ -37,9 +37,9 @@
 #define QI_PC 7		/* PASID-cache invalidation */
 #define QI_PDEVTLB 8	/* PASID-based device-TLB invalidation */
 
-#define FSTS_IQE (1U << 4)
-#define FSTS_ICE (1U << 5)
-#define FSTS_ITE (1U << 6)
+#define FSTS_IQE 0x10U
+#define FSTS_ICE 0x20U
+#define FSTS_ITE 0x40U
 
 struct guest_qi {
 	__u64 desc[QI_DEPTH][4];
@@ -240,7 +240,8 @@ static int vmm_qi_tail_write(struct vmm *v, struct guest_qi *qi)
 		return 0;	/* stopped until the guest clears the fault */
 
 	r = &v->runs[0];
-	r->len = r->num = 0;
+	r->len = 0;
+	r->num = 0;
 	r->wait = -1;
 	for (idx = qi->head; idx != qi->tail; idx++) {
 		rc = decode(r, qi->desc[idx % QI_DEPTH], idx);
@@ -254,7 +255,8 @@ static int vmm_qi_tail_write(struct vmm *v, struct guest_qi *qi)
 			if (++nruns == MAX_RUNS)
 				break;
 			r = &v->runs[nruns];
-			r->len = r->num = 0;
+			r->len = 0;
+			r->num = 0;
 			r->wait = -1;
 		}
 	}
@@ -296,9 +298,10 @@ static int vmm_qi_tail_write(struct vmm *v, struct guest_qi *qi)
 		}
 		qi->head = r->desc[r->res[0].index];
 		qi->fsts |= fault_bits(&r->res[0]);
-		printf("  vmm: run %u: entry %u (descriptor %u) failed: %s, hw_error %#x -> FSTS %#x, IQH %u\n",
-		       i, r->res[0].index, qi->head, strerror(-r->res[0].error),
-		       r->res[0].hw_error, qi->fsts, qi->head);
+		printf("  vmm: run %u: entry %u (descriptor %u) failed: %s, ",
+		       i, r->res[0].index, qi->head, strerror(-r->res[0].error));
+		printf("hw_error %#x -> FSTS %#x, IQH %u\n", r->res[0].hw_error,
+		       qi->fsts, qi->head);
 		return 0;
 	}
 	if (bad >= 0) {
@@ -361,10 +364,11 @@ int main(void)
 		fprintf(stderr, "mini_vmm: set-up failed: %s\n", strerror(-rc));
 		return 1;
 	}
-	printf("mini_vmm: HWPT %u, guest device %#x, io_uring with a registered file\n",
-	       v.hwpt_id, GUEST_SID);
+	printf("mini_vmm: HWPT %u, guest device %#x, ", v.hwpt_id, GUEST_SID);
+	printf("io_uring with a registered file\n");
 
-	printf("guest: unmap 2 MiB in PASID 1, flush its device, fence; then a PASID-cache flush, fence\n");
+	printf("guest: unmap 2 MiB in PASID 1, flush its device, fence; ");
+	printf("then a PASID-cache flush, fence\n");
 	guest_piotlb(&qi, 1, 0x40000000, 9, 1);
 	guest_pdevtlb(&qi, GUEST_SID, 1, 0x40000000 | 0xff800ULL);
 	guest_wait(&qi, 0);
@@ -376,7 +380,8 @@ int main(void)
 	if (qi.fsts || !qi.status[0] || !qi.status[1] || qi.head != qi.tail)
 		return 1;
 
-	printf("guest: flush the TLB of a device it never had (SID 0x18), fence; then more work, fence\n");
+	printf("guest: flush the TLB of a device it never had (SID 0x18), ");
+	printf("fence; then more work, fence\n");
 	guest_piotlb(&qi, 2, 0x1000, 0, 0);
 	guest_pdevtlb(&qi, 0x18, 2, 0x1000);
 	guest_wait(&qi, 2);

@@ -26,12 +26,10 @@
  * struct iommu_inv_entry_desc - what the core knows of an entry type
  * @size: the kernel's structure size
  * @flags: valid header flags
- * @check: generic checks of the fields (reserved, ranges); may be NULL
  */
 struct iommu_inv_entry_desc {
 	u16 size;
 	u32 flags;
-	int (*check)(const struct iommu_inv_hwpt *hwpt, const void *entry);
 };
 
 /*
@@ -51,59 +49,49 @@ static int iommu_inv_check_range(const struct iommu_inv_hwpt *hwpt, u64 addr,
 	return 0;
 }
 
-static int iommu_inv_check_iotlb_pasid(const struct iommu_inv_hwpt *hwpt,
-				       const void *entry)
+/*
+ * Generic checks of an entry's fields (reserved fields, ranges), by type:
+ * a switch, not a table of function pointers, as it runs for every entry.
+ */
+static int iommu_inv_check_fields(const struct iommu_inv_hwpt *hwpt,
+				  const struct iommu_inv_entry_hdr *hdr)
 {
-	const struct iommu_inv_entry_iotlb_pasid *e = entry;
+	const struct iommu_inv_entry_iotlb_range *ir;
+	const struct iommu_inv_entry_devtlb_range *dr;
 
-	return e->__reserved ? -EOPNOTSUPP : 0;
+	switch (hdr->type) {
+	case IOMMU_INV_ENTRY_IOTLB_PASID:
+		return ((const struct iommu_inv_entry_iotlb_pasid *)hdr)->__reserved ?
+		       -EOPNOTSUPP : 0;
+	case IOMMU_INV_ENTRY_IOTLB_RANGE:
+		ir = (const void *)hdr;
+		if (ir->__reserved)
+			return -EOPNOTSUPP;
+		return iommu_inv_check_range(hwpt, ir->addr, ir->size);
+	case IOMMU_INV_ENTRY_DEVTLB_RANGE:
+		dr = (const void *)hdr;
+		return iommu_inv_check_range(hwpt, dr->addr, dr->size);
+	case IOMMU_INV_ENTRY_PASID_CACHE_PASID:
+		return ((const struct iommu_inv_entry_pc_pasid *)hdr)->__reserved ?
+		       -EOPNOTSUPP : 0;
+	}
+	return 0;
 }
 
-static int iommu_inv_check_iotlb_range(const struct iommu_inv_hwpt *hwpt,
-				       const void *entry)
-{
-	const struct iommu_inv_entry_iotlb_range *e = entry;
-
-	if (e->__reserved)
-		return -EOPNOTSUPP;
-	return iommu_inv_check_range(hwpt, e->addr, e->size);
-}
-
-static int iommu_inv_check_devtlb_range(const struct iommu_inv_hwpt *hwpt,
-					const void *entry)
-{
-	const struct iommu_inv_entry_devtlb_range *e = entry;
-
-	return iommu_inv_check_range(hwpt, e->addr, e->size);
-}
-
-static int iommu_inv_check_pc_pasid(const struct iommu_inv_hwpt *hwpt,
-				    const void *entry)
-{
-	const struct iommu_inv_entry_pc_pasid *e = entry;
-
-	return e->__reserved ? -EOPNOTSUPP : 0;
-}
-
-#define ENTRY(_type, _struct, _flags, _check)				\
-	[_type] = { .size = sizeof(struct _struct), .flags = _flags,	\
-		    .check = _check }
+#define ENTRY(_type, _struct, _flags)					\
+	[_type] = { .size = sizeof(struct _struct), .flags = _flags }
 
 static const struct iommu_inv_entry_desc iommu_inv_entry_descs[] = {
-	ENTRY(IOMMU_INV_ENTRY_IOTLB_ALL, iommu_inv_entry_iotlb_all, 0, NULL),
-	ENTRY(IOMMU_INV_ENTRY_IOTLB_PASID, iommu_inv_entry_iotlb_pasid, 0,
-	      iommu_inv_check_iotlb_pasid),
+	ENTRY(IOMMU_INV_ENTRY_IOTLB_ALL, iommu_inv_entry_iotlb_all, 0),
+	ENTRY(IOMMU_INV_ENTRY_IOTLB_PASID, iommu_inv_entry_iotlb_pasid, 0),
 	ENTRY(IOMMU_INV_ENTRY_IOTLB_RANGE, iommu_inv_entry_iotlb_range,
-	      IOMMU_INV_IOTLB_FLAG_LEAF, iommu_inv_check_iotlb_range),
-	ENTRY(IOMMU_INV_ENTRY_DEVTLB_PASID, iommu_inv_entry_devtlb_pasid, 0,
-	      NULL),
-	ENTRY(IOMMU_INV_ENTRY_DEVTLB_RANGE, iommu_inv_entry_devtlb_range, 0,
-	      iommu_inv_check_devtlb_range),
-	ENTRY(IOMMU_INV_ENTRY_PASID_CACHE_ALL, iommu_inv_entry_pc_all, 0, NULL),
-	ENTRY(IOMMU_INV_ENTRY_PASID_CACHE_PASID, iommu_inv_entry_pc_pasid, 0,
-	      iommu_inv_check_pc_pasid),
-	ENTRY(IOMMU_INV_ENTRY_VTD_DESC, iommu_inv_entry_vtd_desc, 0, NULL),
-	ENTRY(IOMMU_INV_ENTRY_SMMUV3_CMD, iommu_inv_entry_smmuv3_cmd, 0, NULL),
+	      IOMMU_INV_IOTLB_FLAG_LEAF),
+	ENTRY(IOMMU_INV_ENTRY_DEVTLB_PASID, iommu_inv_entry_devtlb_pasid, 0),
+	ENTRY(IOMMU_INV_ENTRY_DEVTLB_RANGE, iommu_inv_entry_devtlb_range, 0),
+	ENTRY(IOMMU_INV_ENTRY_PASID_CACHE_ALL, iommu_inv_entry_pc_all, 0),
+	ENTRY(IOMMU_INV_ENTRY_PASID_CACHE_PASID, iommu_inv_entry_pc_pasid, 0),
+	ENTRY(IOMMU_INV_ENTRY_VTD_DESC, iommu_inv_entry_vtd_desc, 0),
+	ENTRY(IOMMU_INV_ENTRY_SMMUV3_CMD, iommu_inv_entry_smmuv3_cmd, 0),
 };
 
 /**
@@ -393,12 +381,49 @@ iommu_inv_engine_check(struct iommu_inv_engine *e,
 		*error = -E2BIG;
 		return NULL;
 	}
-	if (desc->check) {
-		*error = desc->check(hwpt, hdr);
-		if (*error)
-			return NULL;
-	}
+	*error = iommu_inv_check_fields(hwpt, hdr);
+	if (*error)
+		return NULL;
 	return hdr;
+}
+
+/*
+ * The common case, with every cursor in a local: entries whole in the
+ * chunk, exactly the kernel's size, valid. Queues them for the op until
+ * the run is full or an entry needs the careful path (a refill, a short or
+ * long entry, a failed check), and returns the index reached.
+ */
+static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
+				 u32 end)
+{
+	const struct iommu_inv_hwpt *hwpt = e->call->hwpt;
+	u64 types = hwpt->ops->entry_types;
+	unsigned int npend = e->npend;
+	u32 head = e->head, tail = e->tail;
+
+	if (!npend)
+		e->pend_first = index;
+	while (index < end && npend < IOMMU_INV_RUN &&
+	       tail - head >= sizeof(struct iommu_inv_entry_hdr)) {
+		const struct iommu_inv_entry_hdr *hdr = (const void *)(e->buf + head);
+		const struct iommu_inv_entry_desc *desc;
+		u16 type = hdr->type, len = hdr->len;
+
+		if (type >= ARRAY_SIZE(iommu_inv_entry_descs) ||
+		    !(types & BIT_ULL(type)))
+			break;
+		desc = &iommu_inv_entry_descs[type];
+		if (len != desc->size || len > tail - head ||
+		    (hdr->flags & ~desc->flags) ||
+		    iommu_inv_check_fields(hwpt, hdr))
+			break;
+		e->pend[npend++] = hdr;
+		head += len;
+		index++;
+	}
+	e->head = head;
+	e->npend = npend;
+	return index;
 }
 
 /**
@@ -437,6 +462,12 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 			iommu_inv_engine_flush(e);
 		if (e->stop)
 			break;
+
+		index = iommu_inv_engine_fast(e, index, call->entry_num);
+		if (index == call->entry_num)
+			break;
+		if (e->npend == IOMMU_INV_RUN)
+			continue;
 
 		hdr = iommu_inv_engine_next(e, &error);
 		if (!hdr) {

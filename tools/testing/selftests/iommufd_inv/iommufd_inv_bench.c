@@ -37,11 +37,17 @@
 #define MIN_ENTRIES (256 * 1024)
 #define RUNS 3
 
-static const unsigned int sizes[] = { 1, 8, 64, 512, 4096, 65536 };
-#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-enum { COL_FLOOR, COL_UP, COL_IOCTL, COL_A1, COL_A8, COL_A64, COL_I1, COL_I8,
-       COL_I64, NCOLS };
+static const unsigned int sizes[] = { 1, 8, 64, 512, 4096, 65536 };
+
+#define NSIZES ARRAY_SIZE(sizes)
+
+enum {
+	COL_FLOOR, COL_UP, COL_IOCTL, COL_A1, COL_A8, COL_A64, COL_I1, COL_I8,
+	COL_I64, NCOLS
+};
+
 static const char * const col_name[NCOLS] = {
 	"floor", "upstream", "ioctl", "uring-a1", "uring-a8", "uring-a64",
 	"inline-1", "inline-8", "inline-64",
@@ -207,7 +213,7 @@ static double measure(struct bench *b, void (*fn)(struct bench *),
 
 /* Peak growth of the kernel's slab memory while @fn runs, in kB. */
 struct sampler {
-	volatile int stop;
+	int stop;	/* __atomic */
 	long peak;
 };
 
@@ -230,7 +236,7 @@ static void *sample(void *arg)
 {
 	struct sampler *s = arg;
 
-	while (!s->stop) {
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
 		long kb = slab_kb();
 
 		if (kb > s->peak)
@@ -251,7 +257,7 @@ static long slab_growth(struct bench *b, void (*fn)(struct bench *))
 		die("pthread_create");
 	for (i = 0; i < 32; i++)
 		fn(b);
-	s.stop = 1;
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	return s.peak - base;
 }
@@ -387,9 +393,11 @@ int main(void)
 		       ns[s][COL_IOCTL] / ns[s][COL_FLOOR],
 		       ns[s][COL_UP] / ns[s][COL_FLOOR], mem_ours[s], mem_up[s]);
 	}
-	printf("# entries/s, single entry per call: upstream ioctl %.0f, ours ioctl %.0f, uring array x64 %.0f, inline x64 %.0f\n",
-	       1e9 / ns[0][COL_UP], 1e9 / ns[0][COL_IOCTL],
-	       1e9 / ns[0][COL_A64], 1e9 / ns[0][COL_I64]);
+	printf("# entries/s, single entry per call: upstream ioctl %.0f, ",
+	       1e9 / ns[0][COL_UP]);
+	printf("ours ioctl %.0f, uring array x64 %.0f, inline x64 %.0f\n",
+	       1e9 / ns[0][COL_IOCTL], 1e9 / ns[0][COL_A64],
+	       1e9 / ns[0][COL_I64]);
 	for (s = 0; s < NSIZES; s++) {
 		printf("DATA %u", sizes[s]);
 		for (c = 0; c < NCOLS; c++)

@@ -122,7 +122,11 @@ static int file_works(struct nth_ctx *c)
 	return _test_destroy(c->fd, id) ? -4 : 0;
 }
 
-#define ERRNO_OK(_e) ((_e) == ENOMEM || (_e) == EFAULT)
+/* What a failed allocation or user copy may surface as. */
+static bool ERRNO_OK(int e)
+{
+	return e == ENOMEM || e == EFAULT;
+}
 
 /* --- the paths --------------------------------------------------------- */
 
@@ -153,11 +157,11 @@ static int run_get_info(struct nth_ctx *c)
 static void check_get_info(struct __test_metadata *_metadata,
 			   struct nth_ctx *c, int rc)
 {
-	if (!rc) {
-		ASSERT_EQ(IOMMU_INV_UAPI_VERSION, c->gi.out_uapi_version);
-	} else {
+	if (rc) {
 		ASSERT_EQ(EFAULT, -rc);
+		return;
 	}
+	ASSERT_EQ(IOMMU_INV_UAPI_VERSION, c->gi.out_uapi_version);
 }
 
 static int run_hwpt_alloc(struct nth_ctx *c)
@@ -259,9 +263,9 @@ static void check_hwpt_info(struct __test_metadata *_metadata,
 {
 	if (rc) {
 		ASSERT_EQ(EFAULT, -rc);
-	} else {
-		ASSERT_EQ(IOMMU_INV_HWPT_MOCK, c->info.out_hwpt_type);
+		return;
 	}
+	ASSERT_EQ(IOMMU_INV_HWPT_MOCK, c->info.out_hwpt_type);
 }
 
 static void prep_ring(struct __test_metadata *_metadata, struct nth_ctx *c,

@@ -123,16 +123,28 @@ static void add_entries(struct fuzz *f, unsigned int n)
 		__u64 addr = (r >> 8 & 0xffff) << 12, size = PAGE << (r % 10);
 
 		switch (r % 8) {
-		case 0: e_iotlb_all(&f->b); break;
-		case 1: e_iotlb_pasid(&f->b, pasid); break;
-		case 2: e_iotlb_range(&f->b, pasid, addr, size,
+		case 0:
+			e_iotlb_all(&f->b);
+			break;
+		case 1:
+			e_iotlb_pasid(&f->b, pasid);
+			break;
+		case 2:
+			e_iotlb_range(&f->b, pasid, addr, size,
 				      r & 0x100 ? IOMMU_INV_IOTLB_FLAG_LEAF : 0);
 			break;
-		case 3: e_devtlb_pasid(&f->b, r >> 32 & 7, pasid); break;
-		case 4: e_devtlb_range(&f->b, r >> 32 & 7, pasid, addr, size);
+		case 3:
+			e_devtlb_pasid(&f->b, r >> 32 & 7, pasid);
 			break;
-		case 5: e_pc_all(&f->b); break;
-		case 6: e_pc_pasid(&f->b, pasid); break;
+		case 4:
+			e_devtlb_range(&f->b, r >> 32 & 7, pasid, addr, size);
+			break;
+		case 5:
+			e_pc_all(&f->b);
+			break;
+		case 6:
+			e_pc_pasid(&f->b, pasid);
+			break;
 		default:
 			/* Any type, any length the header allows. */
 			ebuf_add(&f->b, r >> 16 & 15, 8 * (1 + (r >> 24) % 6),
@@ -360,7 +372,20 @@ static void fuzz_uring(struct fuzz *f)
 	io_uring_cqe_seen(&f->ring, cqe);
 }
 
-TEST(fuzz)
+FIXTURE(fuzz) {
+	int unused;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+/* A million calls take minutes on the KASAN/lockdep kernel under TCG. */
+TEST_F_TIMEOUT(fuzz, mutated_calls, 3600)
 {
 	static struct fuzz fz;
 	struct fuzz *f = &fz;
@@ -381,23 +406,25 @@ TEST(fuzz)
 	ebuf_init(&f->b, 300 * 48);
 
 	while (f->calls < calls && !f->bad_errno) {
-		switch (pick(f, 20)) {
-		case 0: case 1: fuzz_hwpt_alloc(f); break;
-		case 2: case 3: fuzz_vdev_alloc(f); break;
-		case 4: case 5: fuzz_destroy(f); break;
-		case 6: fuzz_info(f); break;
-		case 7: fuzz_mock(f); break;
-		case 8: case 9: case 10: fuzz_uring(f); break;
-		default: fuzz_invalidate(f);
-		}
+		static void (* const ops[20])(struct fuzz *) = {
+			fuzz_hwpt_alloc, fuzz_hwpt_alloc, fuzz_vdev_alloc,
+			fuzz_vdev_alloc, fuzz_destroy, fuzz_destroy, fuzz_info,
+			fuzz_mock, fuzz_uring, fuzz_uring, fuzz_uring,
+			fuzz_invalidate, fuzz_invalidate, fuzz_invalidate,
+			fuzz_invalidate, fuzz_invalidate, fuzz_invalidate,
+			fuzz_invalidate, fuzz_invalidate, fuzz_invalidate,
+		};
+
+		ops[pick(f, 20)](f);
 	}
 	ASSERT_EQ(0, f->bad_errno) {
 		TH_LOG("call %lu: %s: unexpected %s", f->calls, f->bad_what,
 		       strerror(f->bad_errno));
 	}
-	TH_LOG("%lu calls, %lu succeeded; EINVAL %lu, EOPNOTSUPP %lu, EFAULT %lu, ENOENT %lu, ENODEV %lu",
+	TH_LOG("%lu calls, %lu succeeded; EINVAL %lu, EOPNOTSUPP %lu, %s %lu, %s %lu, %s %lu",
 	       f->calls, f->ok, f->by_errno[EINVAL], f->by_errno[EOPNOTSUPP],
-	       f->by_errno[EFAULT], f->by_errno[ENOENT], f->by_errno[ENODEV]);
+	       "EFAULT", f->by_errno[EFAULT], "ENOENT", f->by_errno[ENOENT],
+	       "ENODEV", f->by_errno[ENODEV]);
 	ASSERT_LT(calls / 20, f->ok);
 
 	/* The kernel holds exactly the model's objects, each as modelled. */

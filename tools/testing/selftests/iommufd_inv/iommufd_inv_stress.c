@@ -23,8 +23,8 @@
 struct stress {
 	int fd;
 	__u32 hwpt_id;
-	volatile bool stop;
-	volatile int victim_fd;	/* the file the closer thread churns */
+	bool stop;		/* __atomic: set when time is up */
+	int victim_fd;		/* __atomic: the file the closer churns */
 	pthread_mutex_t lock;
 	unsigned int unexpected;
 	char first[160];
@@ -35,6 +35,11 @@ struct worker {
 	unsigned int seed;
 	unsigned long iterations;
 };
+
+static bool stopped(struct stress *s)
+{
+	return __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
+}
 
 static void unexpected(struct stress *s, const char *what, int err)
 {
@@ -56,7 +61,7 @@ static void *invalidator(void *arg)
 	unsigned int i, n;
 
 	ebuf_init(&b, 64 * 40);
-	while (!s->stop) {
+	while (!stopped(s)) {
 		ebuf_reset(&b);
 		n = 1 + rand_r(&w->seed) % 64;
 		for (i = 0; i < n; i++) {
@@ -97,7 +102,7 @@ static void *vdev_churn(void *arg)
 	__u32 ids[VDEV_IDS] = { 0 };
 	unsigned int v;
 
-	while (!s->stop) {
+	while (!stopped(s)) {
 		v = rand_r(&w->seed) % VDEV_IDS;
 		if (ids[v]) {
 			if (_test_destroy(s->fd, ids[v]))
@@ -122,7 +127,7 @@ static void *destroyer(void *arg)
 	struct stress *s = w->s;
 	struct iommu_inv_hwpt_info info;
 
-	while (!s->stop) {
+	while (!stopped(s)) {
 		if (!_test_destroy(s->fd, s->hwpt_id))
 			unexpected(s, "destroy of a held HWPT succeeded", EPROTO);
 		else if (errno != EBUSY)
@@ -149,7 +154,7 @@ static void *own_hwpts(void *arg)
 	ebuf_init(&b, 64);
 	e_iotlb_all(&b);
 	e_devtlb_pasid(&b, 7, 0);
-	while (!s->stop) {
+	while (!stopped(s)) {
 		if (_test_hwpt_alloc_mock(s->fd, 8, &id)) {
 			unexpected(s, "own hwpt alloc", errno);
 			continue;
@@ -176,7 +181,7 @@ static void *closer(void *arg)
 	struct timespec ts = { 0, 200000 };
 	int fd;
 
-	while (!s->stop) {
+	while (!stopped(s)) {
 		fd = open(DEV_PATH, O_RDWR);
 		if (fd < 0) {
 			unexpected(s, "open", errno);
@@ -184,9 +189,9 @@ static void *closer(void *arg)
 		}
 		if (_test_hwpt_alloc_mock(fd, 8, NULL))
 			unexpected(s, "victim hwpt alloc", errno);
-		s->victim_fd = fd;
+		__atomic_store_n(&s->victim_fd, fd, __ATOMIC_RELAXED);
 		nanosleep(&ts, NULL);
-		s->victim_fd = -1;
+		__atomic_store_n(&s->victim_fd, -1, __ATOMIC_RELAXED);
 		close(fd);
 		w->iterations++;
 	}
@@ -203,8 +208,8 @@ static void *victim_user(void *arg)
 
 	ebuf_init(&b, 64);
 	e_iotlb_all(&b);
-	while (!s->stop) {
-		fd = s->victim_fd;
+	while (!stopped(s)) {
+		fd = __atomic_load_n(&s->victim_fd, __ATOMIC_RELAXED);
 		if (fd < 0)
 			continue;
 		/*
@@ -233,7 +238,7 @@ static void *ring_churn(void *arg)
 
 	ebuf_init(&b, 64);
 	e_iotlb_all(&b);
-	while (!s->stop) {
+	while (!stopped(s)) {
 		if (io_uring_queue_init(16, &ring, 0)) {
 			unexpected(s, "io_uring_queue_init", errno);
 			break;
@@ -305,7 +310,7 @@ TEST(stress)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, fns[i], &w[i]));
 	}
 	sleep(secs);
-	s.stop = true;
+	__atomic_store_n(&s.stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < ARRAY_SIZE(fns); i++) {
 		pthread_join(t[i], NULL);
 		TH_LOG("%s: %lu iterations", names[i], w[i].iterations);

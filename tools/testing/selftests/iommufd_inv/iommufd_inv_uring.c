@@ -343,17 +343,19 @@ static void prep_inline(struct io_uring_sqe *sqe, int fd, bool fixed,
 		 sizeof(*pl));
 }
 
-/* Build an inline payload from self->b. */
-#define inline_from_b(_pl, _flags, _res)				\
-	({								\
-		memset(_pl, 0, sizeof(*(_pl)));				\
-		(_pl)->hwpt_id = self->hwpt_id;				\
-		(_pl)->flags = _flags;					\
-		(_pl)->entry_num = self->b.num;				\
-		(_pl)->results_uptr = (uintptr_t)(_res);		\
-		ASSERT_GE(sizeof((_pl)->entries), self->b.len);		\
-		memcpy((_pl)->entries, self->b.data, self->b.len);	\
-	})
+/* An inline payload with the entries of @b. */
+static void inline_from_b(struct iommu_inv_uring_inline *pl, __u32 hwpt_id,
+			  const struct ebuf *b, __u16 flags, void *res)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->hwpt_id = hwpt_id;
+	pl->flags = flags;
+	pl->entry_num = b->num;
+	pl->results_uptr = (uintptr_t)res;
+	if (b->len > sizeof(pl->entries))
+		abort();
+	memcpy(pl->entries, b->data, b->len);
+}
 
 TEST_F(uring, inline_mode)
 {
@@ -367,7 +369,7 @@ TEST_F(uring, inline_mode)
 	s2 = test_fill(IOMMU_INV_MOCK_IOTLB, 0, 2, 0x600000, PAGE);
 	e_iotlb_range(&self->b, 1, 0x200000, 0x200000, 0);
 	e_iotlb_range(&self->b, 2, 0x400000, 0x1000, 0);
-	inline_from_b(&pl, 0, NULL);
+	inline_from_b(&pl, self->hwpt_id, &self->b, 0, NULL);
 
 	sqe = io_uring_get_sqe(&self->ring);
 	ASSERT_NE(NULL, sqe);
@@ -404,7 +406,8 @@ TEST_F(uring, inline_mode_results)
 	test_inject(5, -EIO, IOMMU_INV_HWERR_VTD_ICE);
 	test_inject(7, -ENODEV, 0);
 	memset(self->res, 0xff, sizeof(self->res));
-	inline_from_b(&pl, IOMMU_INV_FLAG_CONTINUE, self->res);
+	inline_from_b(&pl, self->hwpt_id, &self->b, IOMMU_INV_FLAG_CONTINUE,
+		      self->res);
 
 	sqe = io_uring_get_sqe(&self->ring);
 	prep_inline(sqe, self->fd, self->fixed, &pl);
@@ -433,7 +436,7 @@ TEST_F(uring, inline_mode_bad_payload)
 	e_iotlb_all(&self->b);
 
 	/* A non-zero byte after the last entry. */
-	inline_from_b(&pl, 0, NULL);
+	inline_from_b(&pl, self->hwpt_id, &self->b, 0, NULL);
 	((__u8 *)pl.entries)[63] = 1;
 	sqe = io_uring_get_sqe(&self->ring);
 	prep_inline(sqe, self->fd, self->fixed, &pl);
@@ -443,7 +446,7 @@ TEST_F(uring, inline_mode_bad_payload)
 	ASSERT_EQ(0, c.extra[0]);
 
 	/* An entry running past the inline area fails on that entry. */
-	inline_from_b(&pl, 0, self->res);
+	inline_from_b(&pl, self->hwpt_id, &self->b, 0, self->res);
 	hdr = (void *)pl.entries;
 	hdr->len = 72;
 	sqe = io_uring_get_sqe(&self->ring);
@@ -455,14 +458,14 @@ TEST_F(uring, inline_mode_bad_payload)
 	ASSERT_EQ(0, self->res[0].index);
 
 	/* Unknown flags; an unknown HWPT. */
-	inline_from_b(&pl, 0x8000, NULL);
+	inline_from_b(&pl, self->hwpt_id, &self->b, 0x8000, NULL);
 	sqe = io_uring_get_sqe(&self->ring);
 	prep_inline(sqe, self->fd, self->fixed, &pl);
 	sqe->user_data = 0;
 	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
 	ASSERT_EQ(-EOPNOTSUPP, c.cqe.res);
 
-	inline_from_b(&pl, 0, NULL);
+	inline_from_b(&pl, self->hwpt_id, &self->b, 0, NULL);
 	pl.hwpt_id = 0xdead;
 	sqe = io_uring_get_sqe(&self->ring);
 	prep_inline(sqe, self->fd, self->fixed, &pl);
@@ -472,8 +475,10 @@ TEST_F(uring, inline_mode_bad_payload)
 	ASSERT_EQ(0, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
 }
 
-/* In a 64-byte SQE the array payload is all there is; in SQE128 the rest
- * of the command area must be zero. */
+/*
+ * In a 64-byte SQE the array payload is all there is; in SQE128 the rest
+ * of the command area must be zero.
+ */
 TEST_F(uring, array_mode_dirty_sqe128_tail)
 {
 	struct io_uring_sqe *sqe;
@@ -577,7 +582,7 @@ TEST_F(uring, many_commands_per_submit)
 struct holder {
 	int fd;
 	__u32 hwpt_id;
-	volatile bool done;
+	bool done;	/* __atomic */
 	int rc;
 };
 
@@ -590,7 +595,7 @@ static void *hold_hwpt(void *arg)
 	ebuf_init(&b, 64);
 	e_iotlb_all(&b);
 	h->rc = _test_inv(h->fd, h->hwpt_id, &b, 0, NULL, 0, &inv);
-	h->done = true;
+	__atomic_store_n(&h->done, true, __ATOMIC_RELEASE);
 	free(b.data);
 	return NULL;
 }
@@ -621,7 +626,7 @@ TEST_F(uring, busy_hwpt_does_not_block_submit)
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
 	/* Still held by the other caller: the submit did not wait for it. */
 	ASSERT_EQ(1, test_mock_busy(self->fd, self->hwpt_id));
-	ASSERT_FALSE(h.done);
+	ASSERT_FALSE(__atomic_load_n(&h.done, __ATOMIC_ACQUIRE));
 	ASSERT_EQ(-EAGAIN, io_uring_peek_cqe(&self->ring, &cqe));
 
 	ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
@@ -664,8 +669,10 @@ TEST_F(uring, close_device_with_command_in_flight)
 	ASSERT_EQ(files - 1, wait_num_files(self->probe, files - 1, 5000));
 }
 
-/* Tearing the ring down with commands in flight loses nothing: every file
- * reference is dropped and the device is released. */
+/*
+ * Tearing the ring down with commands in flight loses nothing: every file
+ * reference is dropped and the device is released.
+ */
 TEST_F(uring, ring_exit_with_commands_in_flight)
 {
 	int files, i;
