@@ -367,6 +367,79 @@ TEST_F(iommufd_inv, close_with_live_objects)
 	ASSERT_EQ(before, module_refcount());
 }
 
+/*
+ * Call @cmd with its structure followed by 64 zero bytes (size says so, as
+ * a newer program's would): the kernel must write nothing past its own
+ * structure, and no word it writes may look like a kernel address.
+ */
+static int call_padded(int fd, unsigned long cmd, const void *arg,
+		       size_t len, void *out)
+{
+	__u8 buf[512] = { 0 };
+	size_t i;
+	int rc;
+
+	memcpy(buf, arg, len);
+	*(__u32 *)buf = len + 64;
+	rc = ioctl(fd, cmd, buf) ? -errno : 0;
+	for (i = len; i < len + 64; i++)
+		if (buf[i])
+			return -EPROTO;
+	for (i = 0; i + 8 <= len; i += 8)
+		if (*(__u64 *)(buf + i) >= 0xffff800000000000ULL)
+			return -EPROTO;
+	memcpy(out, buf, len);
+	return rc;
+}
+
+TEST_F(iommufd_inv, kernel_writes_no_stray_bytes)
+{
+	struct iommu_inv_hwpt_mock cfg = { .pasid_bits = 8 };
+	struct iommu_inv_hwpt_alloc alloc = {
+		.hwpt_type = IOMMU_INV_HWPT_MOCK,
+		.data_uptr = (uintptr_t)&cfg,
+		.data_len = sizeof(cfg),
+	};
+	struct iommu_inv_info info = { 0 };
+	struct iommu_inv_vdev_alloc vdev = { .virt_id = 3 };
+	struct iommu_inv_hwpt_info hi = { 0 };
+	struct iommu_inv_hwpt_invalidate inv;
+	struct iommu_inv_result res[4];
+	struct ebuf b;
+
+	ASSERT_EQ(0, call_padded(self->fd, IOMMU_INV_GET_INFO, &info,
+				 sizeof(info), &info));
+	ASSERT_EQ(0, info.flags);
+	ASSERT_EQ(0, info.__reserved);
+	ASSERT_EQ(0, call_padded(self->fd, IOMMU_INV_HWPT_ALLOC, &alloc,
+				 sizeof(alloc), &alloc));
+	ASSERT_EQ(0, alloc.__reserved);
+	vdev.hwpt_id = alloc.out_hwpt_id;
+	ASSERT_EQ(0, call_padded(self->fd, IOMMU_INV_VDEV_ALLOC, &vdev,
+				 sizeof(vdev), &vdev));
+	hi.hwpt_id = alloc.out_hwpt_id;
+	ASSERT_EQ(0, call_padded(self->fd, IOMMU_INV_HWPT_INFO, &hi,
+				 sizeof(hi), &hi));
+	ASSERT_EQ(1, hi.out_num_vdevs);
+
+	/* A result is written whole, reserved word zero, and no more. */
+	ebuf_init(&b, 64);
+	e_iotlb_all(&b);
+	e_devtlb_pasid(&b, 9, 0);
+	memset(res, 0xff, sizeof(res));
+	inv_fill(&inv, alloc.out_hwpt_id, &b, 0, res, ARRAY_SIZE(res));
+	ASSERT_EQ(-ENODEV, call_padded(self->fd, IOMMU_INV_HWPT_INVALIDATE,
+				       &inv, sizeof(inv), &inv));
+	ASSERT_EQ(1, inv.out_results);
+	ASSERT_EQ(1, res[0].index);
+	ASSERT_EQ(-ENODEV, res[0].error);
+	ASSERT_EQ(0, res[0].hw_error);
+	ASSERT_EQ(0, res[0].__reserved);
+	ASSERT_EQ(0xffffffff, res[1].index);
+	ASSERT_EQ(0xffffffff, res[1].__reserved);
+	free(b.data);
+}
+
 TEST_F(iommufd_inv, two_files_are_isolated)
 {
 	struct iommu_inv_hwpt_info info;

@@ -285,14 +285,8 @@ static void prep_uring_array(struct __test_metadata *_metadata,
 	struct io_uring_sqe *sqe;
 
 	prep_ring(_metadata, c, 0);
-	c->inv.size = sizeof(c->inv);
-	c->inv.hwpt_id = c->hwpt_id;
-	c->inv.entries_uptr = (uintptr_t)c->b.data;
-	c->inv.entries_len = c->b.len;
-	c->inv.entry_num = c->b.num;
-	c->inv.results_uptr = (uintptr_t)c->res;
-	c->inv.results_num = ARRAY_SIZE(c->res);
-	c->inv.flags = IOMMU_INV_FLAG_CONTINUE;
+	inv_fill(&c->inv, c->hwpt_id, &c->b, IOMMU_INV_FLAG_CONTINUE, c->res,
+		 ARRAY_SIZE(c->res));
 	sqe = io_uring_get_sqe(&c->ring);
 	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, c->fd, NULL, 0, 0);
 	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;

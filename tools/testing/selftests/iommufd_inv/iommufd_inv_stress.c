@@ -249,12 +249,7 @@ static void *ring_churn(void *arg)
 				.arg_uptr = (uintptr_t)&inv[i],
 			};
 
-			memset(&inv[i], 0, sizeof(inv[i]));
-			inv[i].size = sizeof(inv[i]);
-			inv[i].hwpt_id = s->hwpt_id;
-			inv[i].entries_uptr = (uintptr_t)b.data;
-			inv[i].entries_len = b.len;
-			inv[i].entry_num = b.num;
+			inv_fill(&inv[i], s->hwpt_id, &b, 0, NULL, 0);
 			io_uring_prep_rw(IORING_OP_URING_CMD, sqe, s->fd, NULL,
 					 0, 0);
 			sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;

@@ -35,22 +35,6 @@ static void prep_array(struct io_uring_sqe *sqe, int fd, bool fixed,
 		 sizeof(pl));
 }
 
-/* Fill @inv to submit @b to @hwpt_id with results in @res. */
-static void inv_init(struct iommu_inv_hwpt_invalidate *inv, __u32 hwpt_id,
-		     const struct ebuf *b, __u32 flags,
-		     struct iommu_inv_result *res, __u32 nres)
-{
-	memset(inv, 0, sizeof(*inv));
-	inv->size = sizeof(*inv);
-	inv->hwpt_id = hwpt_id;
-	inv->entries_uptr = (uintptr_t)b->data;
-	inv->entries_len = b->len;
-	inv->entry_num = b->num;
-	inv->results_uptr = (uintptr_t)res;
-	inv->results_num = nres;
-	inv->flags = flags;
-}
-
 static int test_num_files(int fd)
 {
 	struct iommu_inv_test_cmd cmd = { .op = IOMMU_INV_TEST_OP_NUM_FILES };
@@ -192,7 +176,7 @@ static int submit_and_reap(struct io_uring *ring, unsigned int n,
 		struct io_uring_sqe *__sqe = io_uring_get_sqe(&self->ring); \
 									\
 		ASSERT_NE(NULL, __sqe);					\
-		inv_init(&self->inv, self->hwpt_id, &self->b, _flags,	\
+		inv_fill(&self->inv, self->hwpt_id, &self->b, _flags,	\
 			 self->res, ARRAY_SIZE(self->res));		\
 		prep_array(__sqe, self->fd, self->fixed, &self->inv);	\
 		__sqe->user_data = _ud;					\
@@ -514,7 +498,7 @@ TEST_F(uring, linked_chain_breaks_on_failure)
 	sqe = queue_array(0, 0);
 	sqe->flags |= IOSQE_IO_LINK;
 	sqe = io_uring_get_sqe(&self->ring);
-	inv_init(&inv2, self->hwpt_id, &b2, 0, res2, 1);
+	inv_fill(&inv2, self->hwpt_id, &b2, 0, res2, 1);
 	prep_array(sqe, self->fd, self->fixed, &inv2);
 	sqe->user_data = 1;
 	ASSERT_EQ(0, submit_and_reap(&self->ring, 2, c));
@@ -553,7 +537,7 @@ TEST_F(uring, many_commands_per_submit)
 		e_iotlb_pasid(&b[i], i);
 		if (i % 2)
 			e_pc_pasid(&b[i], i);
-		inv_init(&inv[i], self->hwpt_id, &b[i], 0, &res[i], 1);
+		inv_fill(&inv[i], self->hwpt_id, &b[i], 0, &res[i], 1);
 		prep_array(sqe, self->fd, self->fixed, &inv[i]);
 		sqe->user_data = i;
 	}

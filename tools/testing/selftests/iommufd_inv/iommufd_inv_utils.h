@@ -293,10 +293,10 @@ static inline void e_pc_pasid(struct ebuf *b, __u32 pasid)
 	e->pasid = pasid;
 }
 
-/* Submit @b; @cmd receives the out fields, @res up to @nres results. */
-static inline int _test_inv(int fd, __u32 hwpt_id, const struct ebuf *b,
-			    __u32 flags, struct iommu_inv_result *res,
-			    __u32 nres, struct iommu_inv_hwpt_invalidate *cmd)
+/* The HWPT_INVALIDATE argument for @b, results into @res (room @nres). */
+static inline void inv_fill(struct iommu_inv_hwpt_invalidate *cmd,
+			    __u32 hwpt_id, const struct ebuf *b, __u32 flags,
+			    struct iommu_inv_result *res, __u32 nres)
 {
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->size = sizeof(*cmd);
@@ -307,6 +307,14 @@ static inline int _test_inv(int fd, __u32 hwpt_id, const struct ebuf *b,
 	cmd->results_uptr = (uintptr_t)res;
 	cmd->results_num = nres;
 	cmd->flags = flags;
+}
+
+/* Submit @b; @cmd receives the out fields, @res up to @nres results. */
+static inline int _test_inv(int fd, __u32 hwpt_id, const struct ebuf *b,
+			    __u32 flags, struct iommu_inv_result *res,
+			    __u32 nres, struct iommu_inv_hwpt_invalidate *cmd)
+{
+	inv_fill(cmd, hwpt_id, b, flags, res, nres);
 	return ioctl(fd, IOMMU_INV_HWPT_INVALIDATE, cmd);
 }
 
