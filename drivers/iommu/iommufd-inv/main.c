@@ -149,8 +149,9 @@ int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 	cmd->out_first_error = call.first_error;
 	cmd->out_num_failed = call.num_failed;
 	cmd->out_results = call.num_results;
+	/* Out fields that could not be written hide how far the call got. */
 	wrc = iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
-	return rc ? rc : wrc;
+	return wrc ? wrc : rc;
 }
 
 union iommu_inv_ucmd_buffer {
