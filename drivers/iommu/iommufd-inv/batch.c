@@ -94,6 +94,19 @@ static const struct iommu_inv_entry_desc iommu_inv_entry_descs[] = {
 	ENTRY(IOMMU_INV_ENTRY_SMMUV3_CMD, iommu_inv_entry_smmuv3_cmd, 0),
 };
 
+/*
+ * What the core knows of an entry type the HWPT takes (its type bit set in
+ * @types, from the HWPT type's ops), or NULL.
+ */
+static const struct iommu_inv_entry_desc *
+iommu_inv_entry_desc(u64 types, u16 type)
+{
+	if (type >= ARRAY_SIZE(iommu_inv_entry_descs) ||
+	    !(types & BIT_ULL(type)) || !iommu_inv_entry_descs[type].size)
+		return NULL;
+	return &iommu_inv_entry_descs[type];
+}
+
 /**
  * struct iommu_inv_engine - state of one call, allocated once per call
  * @call: the call
@@ -323,7 +336,7 @@ iommu_inv_engine_next(struct iommu_inv_engine *e, int *error)
 	}
 	hdr = (const void *)(e->buf + e->head);
 	len = hdr->len;
-	if (len < sizeof(*hdr) || len % 8 || len > IOMMU_INV_MAX_ENTRY_LEN) {
+	if (!iommu_inv_entry_len_valid(len)) {
 		*error = -EINVAL;
 		return NULL;
 	}
@@ -358,14 +371,8 @@ iommu_inv_engine_check(struct iommu_inv_engine *e,
 	u16 type = hdr->type;
 	u16 len = hdr->len;
 
-	if (type >= ARRAY_SIZE(iommu_inv_entry_descs) ||
-	    !(hwpt->ops->entry_types & BIT_ULL(type)) ||
-	    !iommu_inv_entry_descs[type].size) {
-		*error = -EOPNOTSUPP;
-		return NULL;
-	}
-	desc = &iommu_inv_entry_descs[type];
-	if (hdr->flags & ~desc->flags) {
+	desc = iommu_inv_entry_desc(hwpt->ops->entry_types, type);
+	if (!desc || (hdr->flags & ~desc->flags)) {
 		*error = -EOPNOTSUPP;
 		return NULL;
 	}
@@ -409,11 +416,8 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 		const struct iommu_inv_entry_desc *desc;
 		u16 type = hdr->type, len = hdr->len;
 
-		if (type >= ARRAY_SIZE(iommu_inv_entry_descs) ||
-		    !(types & BIT_ULL(type)))
-			break;
-		desc = &iommu_inv_entry_descs[type];
-		if (len != desc->size || len > tail - head ||
+		desc = iommu_inv_entry_desc(types, type);
+		if (!desc || len != desc->size || len > tail - head ||
 		    (hdr->flags & ~desc->flags) ||
 		    iommu_inv_check_fields(hwpt, hdr))
 			break;

@@ -217,6 +217,13 @@ struct iommu_inv_call {
 	int error;
 };
 
+/* An entry length the UAPI allows: 8 to 256 bytes, a multiple of 8. */
+static inline bool iommu_inv_entry_len_valid(u32 len)
+{
+	return len >= sizeof(struct iommu_inv_entry_hdr) && !(len % 8) &&
+	       len <= IOMMU_INV_MAX_ENTRY_LEN;
+}
+
 int iommu_inv_call_run(struct iommu_inv_call *call);
 int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 			 struct iommu_inv_call *call);

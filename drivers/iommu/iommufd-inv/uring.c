@@ -101,7 +101,7 @@ static int iommu_inv_uring_inline(struct io_uring_cmd *ioucmd,
 		if (sizeof(pl.entries) - used < sizeof(*hdr))
 			break;
 		hdr = (const void *)(bytes + used);
-		if (hdr->len < sizeof(*hdr) || hdr->len % 8 ||
+		if (!iommu_inv_entry_len_valid(hdr->len) ||
 		    hdr->len > sizeof(pl.entries) - used)
 			break;
 		used += hdr->len;
