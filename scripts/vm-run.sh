@@ -111,7 +111,7 @@ append="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 quiet loglevel=7"
 append+=" 8250.nr_uarts=2 intel_iommu=off intremap=off"
 if [ "$iommu" = 1 ]; then
 	machine="q35,kernel-irqchip=split"
-	iommu_args=(-device intel-iommu,intremap=off,x-scalable-mode=on)
+	iommu_args=(-device intel-iommu,intremap=off,x-scalable-mode=on,device-iotlb=on)
 fi
 qemu=(qemu-system-x86_64 -M "$machine" -accel tcg -cpu max -smp 2 -m 2G
 	-no-reboot -display none -monitor none

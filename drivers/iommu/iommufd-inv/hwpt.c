@@ -15,6 +15,7 @@ static const struct iommu_inv_hwpt_ops *iommu_inv_hwpt_op_table[] = {
 #ifdef CONFIG_IOMMUFD_INV_TEST
 	[IOMMU_INV_HWPT_MOCK] = &iommu_inv_mock_ops,
 #endif
+	[IOMMU_INV_HWPT_VTD_S1] = &iommu_inv_vtd_ops,
 };
 
 /**
@@ -148,6 +149,11 @@ int iommu_inv_vdev_alloc_ioctl(struct iommu_inv_ucmd *ucmd)
 	hwpt = container_of(hobj, struct iommu_inv_hwpt, obj);
 	ops = hwpt->ops;
 
+	/* A device of a hardware-bound type is a host identifier too. */
+	if (ops->needs_admin && !capable(CAP_SYS_ADMIN)) {
+		rc = -EPERM;
+		goto out_put;
+	}
 	if (WARN_ON(ops->vdev_config_size > sizeof(config))) {
 		rc = -EINVAL;
 		goto out_put;

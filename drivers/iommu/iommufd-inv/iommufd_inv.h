@@ -8,6 +8,8 @@
  *   hwpt.c    HWPT and virtual-device objects, the HWPT type registry
  *   batch.c   the invalidation engine: copy, check, dispatch, report
  *   mock.c    the test domain (CONFIG_IOMMUFD_INV_TEST)
+ *   vtd*.c    the VT-d stage-1 type, its hardware queue and its model
+ *   uring.c   io_uring submission, beside main.c
  */
 #ifndef __IOMMUFD_INV_H
 #define __IOMMUFD_INV_H
@@ -260,7 +262,12 @@ int iommu_inv_copy_config(void *dst, size_t ksize, u64 uptr, u32 len);
 struct io_uring_cmd;
 int iommu_inv_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 
+extern const struct iommu_inv_hwpt_ops iommu_inv_vtd_ops;
+
 #ifdef CONFIG_IOMMUFD_INV_TEST
+struct iommu_inv_test_cmd;
+int iommu_inv_vtd_test(struct iommu_inv_hwpt *hwpt,
+		       struct iommu_inv_test_cmd *cmd);
 extern atomic_t iommu_inv_num_files;
 extern bool iommu_inv_mock_enabled;
 extern const struct iommu_inv_hwpt_ops iommu_inv_mock_ops;

@@ -317,11 +317,11 @@ int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd)
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	hwpt = container_of(obj, struct iommu_inv_hwpt, obj);
-	if (hwpt->ops != &iommu_inv_mock_ops) {
+	if (hwpt->ops == &iommu_inv_vtd_ops) {
+		rc = iommu_inv_vtd_test(hwpt, cmd);
+	} else if (hwpt->ops != &iommu_inv_mock_ops) {
 		rc = -EINVAL;
-		goto out_put;
-	}
-	if (cmd->op == IOMMU_INV_TEST_OP_MOCK_BUSY) {
+	} else if (cmd->op == IOMMU_INV_TEST_OP_MOCK_BUSY) {
 		/* Looks at the lock without taking it. */
 		cmd->busy.out_busy = mutex_is_locked(&hwpt->lock);
 		rc = 0;
@@ -332,7 +332,6 @@ int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd)
 	}
 	if (!rc)
 		rc = iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
-out_put:
 	iommu_inv_obj_put(obj);
 	return rc;
 }

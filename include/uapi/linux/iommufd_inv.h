@@ -168,6 +168,69 @@ struct iommu_inv_hwpt_mock {
 };
 
 /**
+ * DOC: VT-d invalidation queues
+ *
+ * @IOMMU_INV_VTD_QUEUE_HW: the queued-invalidation interface of a VT-d
+ *	unit that no other driver uses (the in-kernel intel-iommu driver
+ *	disabled on it); -ENODEV if there is none.
+ * @IOMMU_INV_VTD_QUEUE_MODEL: a software model of the queue that decodes
+ *	every descriptor and checks every reserved bit; only with the test
+ *	option and the "mock" module parameter.
+ */
+#define IOMMU_INV_VTD_QUEUE_HW 0
+#define IOMMU_INV_VTD_QUEUE_MODEL 1
+
+/**
+ * struct iommu_inv_hwpt_vtd_s1 - config of an IOMMU_INV_HWPT_VTD_S1 HWPT
+ * @flags: must be 0
+ * @queue: IOMMU_INV_VTD_QUEUE_*, the invalidation queue to use
+ * @did: host domain ID the guest's stage-1 table is tagged with, 1 to the
+ *	unit's domain count - 1; one HWPT per domain ID and unit (-EBUSY)
+ * @__reserved: must be 0
+ * @pasid_base: host PASID that guest PASID 0 maps to
+ * @pasid_num: guest PASIDs 0 to @pasid_num - 1 map to @pasid_base
+ *	onwards; at least 1, and @pasid_base + @pasid_num at most 2^20
+ *
+ * Host identifiers: allocating this type needs CAP_SYS_ADMIN (-EPERM).
+ * Entries name guest PASIDs only; one at or above @pasid_num fails with
+ * -EINVAL and reaches no descriptor.
+ */
+struct iommu_inv_hwpt_vtd_s1 {
+	__u32 flags;
+	__u32 queue;
+	__u16 did;
+	__u16 __reserved;
+	__u32 pasid_base;
+	__u32 pasid_num;
+	__u32 __reserved2;
+};
+
+/* The device's ATS (device TLB) is enabled: it takes device-TLB entries. */
+#define IOMMU_INV_VTD_DEV_ATS (1U << 0)
+
+/**
+ * struct iommu_inv_vdev_vtd - device config behind an IOMMU_INV_HWPT_VTD_S1
+ * @flags: IOMMU_INV_VTD_DEV_*
+ * @sid: host source ID (PCI bus << 8 | devfn, segment 0); with the
+ *	hardware queue it must name a PCI device that exists; one HWPT per
+ *	source ID and unit (-EBUSY)
+ * @pfsid: for a virtual function, the source ID of its physical function;
+ *	otherwise 0
+ * @qdep: the device's ATS invalidate queue depth, 0 to 31 (0 means 32)
+ * @__reserved: must be 0
+ *
+ * Needs CAP_SYS_ADMIN (-EPERM). Device-TLB entries for a device without
+ * IOMMU_INV_VTD_DEV_ATS fail with -EINVAL.
+ */
+struct iommu_inv_vdev_vtd {
+	__u32 flags;
+	__u16 sid;
+	__u16 pfsid;
+	__u32 qdep;
+	__u32 __reserved;
+};
+
+/**
  * struct iommu_inv_hwpt_alloc - ioctl(IOMMU_INV_HWPT_ALLOC)
  * @size: sizeof(struct iommu_inv_hwpt_alloc)
  * @flags: must be 0

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VT-d stage-1 HWPT type: every generic entry becomes exactly one
+ * 256-bit queued-invalidation descriptor (Intel VT-d specification, rev
+ * 4.1, section 6.5.2), a run of them is fenced by an invalidation-wait
+ * descriptor, and a fault the queue reports comes back on the entry whose
+ * descriptor caused it.
+ *
+ * Host identifiers come only from the allocation configs: the domain ID
+ * and the guest-to-host PASID window from the HWPT's, source IDs from each
+ * device's. Entries name guest PASIDs and virtual device IDs, which are
+ * checked and translated here.
+ */
+#include <linux/bitfield.h>
+#include <linux/log2.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "iommufd_inv.h"
+#include "vtd.h"
+#ifdef CONFIG_IOMMUFD_INV_TEST
+#include "iommufd_inv_test.h"
+#endif
+
+/* Fields common to the descriptors below (6.5.2.2, 6.5.2.3, 6.5.2.4). */
+#define QW0_TYPE		GENMASK_ULL(3, 0)
+#define QW0_GRAN		GENMASK_ULL(5, 4)
+#define QW0_DID			GENMASK_ULL(31, 16)
+#define QW0_PASID		GENMASK_ULL(51, 32)
+#define QW1_ADDR		GENMASK_ULL(63, 12)
+
+/* IOTLB invalidate (6.5.2.3): domain-selective granularity. */
+#define IOTLB_G_DOMAIN		2
+/* PASID-based IOTLB invalidate (6.5.2.4). */
+#define PIOTLB_G_PASID		2
+#define PIOTLB_G_PAGE		3
+#define PIOTLB_QW1_AM		GENMASK_ULL(5, 0)
+#define PIOTLB_QW1_IH		BIT_ULL(6)
+/* PASID-cache invalidate (6.5.2.2). */
+#define PC_G_DOMAIN		0
+#define PC_G_PASID		1
+/* PASID-based device-TLB invalidate (6.5.2.6). */
+#define PDEVTLB_QW0_QDEP	GENMASK_ULL(8, 4)
+#define PDEVTLB_QW0_PFSID_LO	GENMASK_ULL(15, 12)
+#define PDEVTLB_QW0_SID		GENMASK_ULL(31, 16)
+#define PDEVTLB_QW0_PFSID_HI	GENMASK_ULL(63, 52)
+#define PDEVTLB_QW1_S		BIT_ULL(11)
+
+#define VTD_PAGE_SHIFT		12
+/* Size orders (in 4 KiB pages) up to the whole 64-bit space. */
+#define VTD_ORDER_ALL		(64 - VTD_PAGE_SHIFT)
+/* Descriptors the test log keeps, most recent last. */
+#define VTD_LOG_LEN		64
+
+struct vtd_dev {
+	struct iommu_inv_vdev core;
+	u16 sid;
+	u16 pfsid;
+	u8 qdep;
+	bool ats;
+};
+
+/**
+ * struct vtd_hwpt - a VT-d stage-1 HWPT
+ * @core: the generic HWPT
+ * @q: its queue; the HWPT holds the claims on @did and its devices' SIDs
+ * @did: host domain ID
+ * @pasid_base: host PASID of guest PASID 0
+ * @pasid_num: guest PASIDs accepted
+ * @descs: the run being built; under @core.lock
+ * @log: (tests) the last descriptors submitted, a ring
+ * @log_total: (tests) descriptors ever logged
+ * @corrupt: (tests) flip one bit of the descriptor of one entry
+ */
+struct vtd_hwpt {
+	struct iommu_inv_hwpt core;
+	struct iommu_inv_vtd_queue *q;
+	u16 did;
+	u32 pasid_base;
+	u32 pasid_num;
+	struct iommu_inv_vtd_desc descs[VTD_QUEUE_BATCH];
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	struct iommu_inv_vtd_desc log[VTD_LOG_LEN];
+	u64 log_total;
+	struct {
+		bool armed;
+		u32 index;
+		u8 qw;
+		u8 bit;
+	} corrupt;
+#endif
+};
+
+static struct vtd_hwpt *to_vtd(struct iommu_inv_hwpt *hwpt)
+{
+	return container_of(hwpt, struct vtd_hwpt, core);
+}
+
+static struct vtd_dev *to_vtd_dev(struct iommu_inv_vdev *vdev)
+{
+	return container_of(vdev, struct vtd_dev, core);
+}
+
+static struct iommu_inv_vtd_queue *vtd_queue_get(u32 kind)
+{
+	switch (kind) {
+	case IOMMU_INV_VTD_QUEUE_HW:
+		return iommu_inv_vtd_unit_get();
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	case IOMMU_INV_VTD_QUEUE_MODEL:
+		if (!iommu_inv_mock_enabled)
+			return ERR_PTR(-EOPNOTSUPP);
+		return iommu_inv_vtd_model_create();
+#endif
+	}
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static int vtd_hwpt_init(struct iommu_inv_hwpt *hwpt, const void *config)
+{
+	const struct iommu_inv_hwpt_vtd_s1 *cfg = config;
+	struct vtd_hwpt *vh = to_vtd(hwpt);
+	struct iommu_inv_vtd_queue *q;
+	int rc;
+
+	if (cfg->flags || cfg->__reserved || cfg->__reserved2)
+		return -EOPNOTSUPP;
+	if (!cfg->pasid_num || cfg->pasid_base >= BIT(20) ||
+	    cfg->pasid_num > BIT(20) - cfg->pasid_base || !cfg->did)
+		return -EINVAL;
+
+	q = vtd_queue_get(cfg->queue);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+	if (cfg->did >= q->ndoms) {
+		rc = -EINVAL;
+		goto out_release;
+	}
+	rc = xa_insert(&q->owners, cfg->did, vh, GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto out_release;
+
+	vh->q = q;
+	vh->did = cfg->did;
+	vh->pasid_base = cfg->pasid_base;
+	vh->pasid_num = cfg->pasid_num;
+	return 0;
+
+out_release:
+	q->ops->release(q);
+	return rc;
+}
+
+static void vtd_hwpt_destroy(struct iommu_inv_hwpt *hwpt)
+{
+	struct vtd_hwpt *vh = to_vtd(hwpt);
+
+	xa_erase(&vh->q->owners, vh->did);
+	vh->q->ops->release(vh->q);
+}
+
+/* With real hardware a source ID must name a PCI device that exists. */
+static int vtd_check_sid(struct iommu_inv_vtd_queue *q, u16 sid)
+{
+	struct pci_dev *pdev;
+
+	if (!q->check_sid)
+		return 0;
+	if (!IS_ENABLED(CONFIG_PCI))
+		return -ENODEV;
+	pdev = pci_get_domain_bus_and_slot(0, sid >> 8, sid & 0xff);
+	if (!pdev)
+		return -ENODEV;
+	pci_dev_put(pdev);
+	return 0;
+}
+
+static int vtd_vdev_init(struct iommu_inv_vdev *vdev, const void *config)
+{
+	const struct iommu_inv_vdev_vtd *cfg = config;
+	struct iommu_inv_vtd_queue *q = to_vtd(vdev->hwpt)->q;
+	struct vtd_dev *vd = to_vtd_dev(vdev);
+	bool ats = cfg->flags & IOMMU_INV_VTD_DEV_ATS;
+	int rc;
+
+	if ((cfg->flags & ~IOMMU_INV_VTD_DEV_ATS) || cfg->__reserved)
+		return -EOPNOTSUPP;
+	if (cfg->qdep > 31)
+		return -EINVAL;
+	if (ats && !q->devtlb)
+		return -EOPNOTSUPP;
+	rc = vtd_check_sid(q, cfg->sid);
+	if (!rc && cfg->pfsid)
+		rc = vtd_check_sid(q, cfg->pfsid);
+	if (rc)
+		return rc;
+	rc = xa_insert(&q->owners, VTD_OWNER_SID + cfg->sid, vd,
+		       GFP_KERNEL_ACCOUNT);
+	if (rc)
+		return rc;
+
+	vd->sid = cfg->sid;
+	vd->pfsid = cfg->pfsid;
+	vd->qdep = cfg->qdep;
+	vd->ats = ats;
+	return 0;
+}
+
+static void vtd_vdev_destroy(struct iommu_inv_vdev *vdev)
+{
+	struct iommu_inv_vtd_queue *q = to_vtd(vdev->hwpt)->q;
+
+	xa_erase(&q->owners, VTD_OWNER_SID + to_vtd_dev(vdev)->sid);
+}
+
+/*
+ * The smallest naturally aligned block of 2^order pages holding the byte
+ * range [addr, addr + size); size is non-zero, addr and size 4 KiB
+ * aligned, and the range does not pass 2^64 (checked by the core).
+ */
+static unsigned int vtd_range_order(u64 addr, u64 size, u64 *base)
+{
+	u64 last = addr + (size - 1);
+	unsigned int order;
+
+	order = max_t(int, fls64(addr ^ last) - VTD_PAGE_SHIFT, 0);
+	*base = order >= VTD_ORDER_ALL ? 0 :
+		addr & ~(BIT_ULL(order + VTD_PAGE_SHIFT) - 1);
+	return order;
+}
+
+static int vtd_host_pasid(const struct vtd_hwpt *vh, u32 pasid, u64 *host)
+{
+	if (pasid >= vh->pasid_num)
+		return -EINVAL;
+	*host = vh->pasid_base + pasid;
+	return 0;
+}
+
+/* PASID-based IOTLB invalidate (6.5.2.4) of a whole PASID or a block. */
+static void vtd_piotlb(const struct vtd_hwpt *vh, u64 pasid, bool page,
+		       u64 base, unsigned int order, bool ih,
+		       struct iommu_inv_vtd_desc *d)
+{
+	d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_PIOTLB) |
+		   FIELD_PREP(QW0_GRAN, page ? PIOTLB_G_PAGE : PIOTLB_G_PASID) |
+		   FIELD_PREP(QW0_DID, vh->did) | FIELD_PREP(QW0_PASID, pasid);
+	if (page)
+		d->qw[1] = (base & QW1_ADDR) |
+			   (ih ? PIOTLB_QW1_IH : 0) |
+			   FIELD_PREP(PIOTLB_QW1_AM, order);
+}
+
+/*
+ * PASID-based device-TLB invalidate (6.5.2.6). S = 0 is one page; with
+ * S = 1 the lowest clear address bit from bit 12 up gives the size, so a
+ * block of 2^order pages sets bits 12 to 12 + order - 2.
+ */
+static void vtd_pdevtlb(const struct vtd_dev *vd, u64 pasid, u64 base,
+			unsigned int order, struct iommu_inv_vtd_desc *d)
+{
+	d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_PDEVTLB) |
+		   FIELD_PREP(PDEVTLB_QW0_QDEP, vd->qdep) |
+		   FIELD_PREP(PDEVTLB_QW0_PFSID_LO, vd->pfsid & 0xf) |
+		   FIELD_PREP(PDEVTLB_QW0_SID, vd->sid) |
+		   FIELD_PREP(QW0_PASID, pasid) |
+		   FIELD_PREP(PDEVTLB_QW0_PFSID_HI, vd->pfsid >> 4);
+	d->qw[1] = base & QW1_ADDR;
+	if (order) {
+		d->qw[1] |= PDEVTLB_QW1_S;
+		if (order >= 2)
+			d->qw[1] |= GENMASK_ULL(VTD_PAGE_SHIFT + order - 2,
+						VTD_PAGE_SHIFT);
+	}
+}
+
+static int vtd_encode_devtlb(struct vtd_hwpt *vh, u32 virt_id, u32 pasid,
+			     u64 base, unsigned int order,
+			     struct iommu_inv_vtd_desc *d)
+{
+	struct iommu_inv_vdev *vdev;
+	u64 hpasid;
+
+	vdev = iommu_inv_hwpt_vdev(&vh->core, virt_id);
+	if (!vdev)
+		return -ENODEV;
+	if (!to_vtd_dev(vdev)->ats || vtd_host_pasid(vh, pasid, &hpasid))
+		return -EINVAL;
+	vtd_pdevtlb(to_vtd_dev(vdev), hpasid, base, order, d);
+	return 0;
+}
+
+/* One entry, already checked by the core, into one descriptor. */
+static int vtd_encode(struct vtd_hwpt *vh,
+		      const struct iommu_inv_entry_hdr *hdr,
+		      struct iommu_inv_vtd_desc *d)
+{
+	const struct iommu_inv_entry_iotlb_range *ir;
+	const struct iommu_inv_entry_devtlb_range *dr;
+	const struct iommu_inv_entry_devtlb_pasid *dp;
+	unsigned int order;
+	u64 pasid, base;
+
+	memset(d, 0, sizeof(*d));
+	switch (hdr->type) {
+	case IOMMU_INV_ENTRY_IOTLB_ALL:
+		/* IOTLB invalidate (6.5.2.3), domain-selective. */
+		d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_IOTLB) |
+			   FIELD_PREP(QW0_GRAN, IOTLB_G_DOMAIN) |
+			   FIELD_PREP(QW0_DID, vh->did);
+		return 0;
+	case IOMMU_INV_ENTRY_IOTLB_PASID:
+		if (vtd_host_pasid(vh, ((const struct iommu_inv_entry_iotlb_pasid *)
+					hdr)->pasid, &pasid))
+			return -EINVAL;
+		vtd_piotlb(vh, pasid, false, 0, 0, false, d);
+		return 0;
+	case IOMMU_INV_ENTRY_IOTLB_RANGE:
+		ir = (const void *)hdr;
+		if (vtd_host_pasid(vh, ir->pasid, &pasid))
+			return -EINVAL;
+		order = vtd_range_order(ir->addr, ir->size, &base);
+		/* Past the unit's largest mask: the whole PASID. */
+		vtd_piotlb(vh, pasid, order <= vh->q->mamv, base, order,
+			   hdr->flags & IOMMU_INV_IOTLB_FLAG_LEAF, d);
+		return 0;
+	case IOMMU_INV_ENTRY_DEVTLB_PASID:
+		dp = (const void *)hdr;
+		return vtd_encode_devtlb(vh, dp->virt_id, dp->pasid, 0,
+					 VTD_ORDER_ALL, d);
+	case IOMMU_INV_ENTRY_DEVTLB_RANGE:
+		dr = (const void *)hdr;
+		order = vtd_range_order(dr->addr, dr->size, &base);
+		return vtd_encode_devtlb(vh, dr->virt_id, dr->pasid, base,
+					 order, d);
+	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+		d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_PC) |
+			   FIELD_PREP(QW0_GRAN, PC_G_DOMAIN) |
+			   FIELD_PREP(QW0_DID, vh->did);
+		return 0;
+	case IOMMU_INV_ENTRY_PASID_CACHE_PASID:
+		if (vtd_host_pasid(vh, ((const struct iommu_inv_entry_pc_pasid *)
+					hdr)->pasid, &pasid))
+			return -EINVAL;
+		d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_PC) |
+			   FIELD_PREP(QW0_GRAN, PC_G_PASID) |
+			   FIELD_PREP(QW0_DID, vh->did) |
+			   FIELD_PREP(QW0_PASID, pasid);
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
+#ifdef CONFIG_IOMMUFD_INV_TEST
+static void vtd_test_corrupt(struct vtd_hwpt *vh, u32 first_index,
+			     unsigned int n)
+{
+	u32 i = vh->corrupt.index - first_index;
+
+	if (!vh->corrupt.armed || vh->corrupt.index < first_index || i >= n)
+		return;
+	vh->descs[i].qw[vh->corrupt.qw] ^= BIT_ULL(vh->corrupt.bit);
+	vh->corrupt.armed = false;
+}
+
+static void vtd_test_log(struct vtd_hwpt *vh, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		vh->log[vh->log_total++ % VTD_LOG_LEN] = vh->descs[i];
+}
+#else
+static void vtd_test_corrupt(struct vtd_hwpt *vh, u32 first_index,
+			     unsigned int n)
+{
+}
+
+static void vtd_test_log(struct vtd_hwpt *vh, unsigned int n)
+{
+}
+#endif
+
+static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
+				   struct iommu_inv_batch *batch)
+{
+	struct vtd_hwpt *vh = to_vtd(hwpt);
+	unsigned int n, done;
+	int rc = 0;
+
+	BUILD_BUG_ON(VTD_QUEUE_BATCH < 64 + 1);
+	for (n = 0; n < batch->num && n < VTD_QUEUE_BATCH - 1; n++) {
+		rc = vtd_encode(vh, batch->entries[n], &vh->descs[n]);
+		if (rc)
+			break;
+	}
+	if (n) {
+		int qrc;
+
+		vtd_test_corrupt(vh, batch->first_index, n);
+		qrc = vh->q->ops->submit(vh->q, vh->descs, n, &done,
+					 &batch->hw_error);
+		vtd_test_log(vh, n + 1);
+		if (qrc) {
+			batch->error = qrc;
+			return done;
+		}
+	}
+	if (rc)
+		batch->error = rc;
+	return n;
+}
+
+const struct iommu_inv_hwpt_ops iommu_inv_vtd_ops = {
+	.type = IOMMU_INV_HWPT_VTD_S1,
+	.entry_types = BIT_ULL(IOMMU_INV_ENTRY_IOTLB_ALL) |
+		       BIT_ULL(IOMMU_INV_ENTRY_IOTLB_PASID) |
+		       BIT_ULL(IOMMU_INV_ENTRY_IOTLB_RANGE) |
+		       BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_PASID) |
+		       BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_RANGE) |
+		       BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_ALL) |
+		       BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_PASID),
+	.granule_log2 = VTD_PAGE_SHIFT,
+	.needs_admin = true,
+	.hwpt_size = sizeof(struct vtd_hwpt),
+	.config_size = sizeof(struct iommu_inv_hwpt_vtd_s1),
+	.vdev_size = sizeof(struct vtd_dev),
+	.vdev_config_size = sizeof(struct iommu_inv_vdev_vtd),
+	.init = vtd_hwpt_init,
+	.destroy = vtd_hwpt_destroy,
+	.vdev_init = vtd_vdev_init,
+	.vdev_destroy = vtd_vdev_destroy,
+	.invalidate = vtd_invalidate,
+};
+
+#ifdef CONFIG_IOMMUFD_INV_TEST
+/* VTD_LOG: the last @num descriptors submitted, oldest first. */
+static int vtd_test_log_read(struct vtd_hwpt *vh, struct iommu_inv_test_cmd *cmd)
+{
+	struct iommu_inv_vtd_desc *buf;
+	u64 total, i;
+	u32 num;
+	int rc = 0;
+
+	if (cmd->vtd_log.num > VTD_LOG_LEN)
+		return -EINVAL;
+	buf = kmalloc_array(VTD_LOG_LEN, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	mutex_lock(&vh->core.lock);
+	total = vh->log_total;
+	num = min_t(u64, cmd->vtd_log.num, total);
+	for (i = 0; i < num; i++)
+		buf[i] = vh->log[(total - num + i) % VTD_LOG_LEN];
+	mutex_unlock(&vh->core.lock);
+
+	if (copy_to_user(u64_to_user_ptr(cmd->vtd_log.uptr), buf,
+			 num * sizeof(*buf)))
+		rc = -EFAULT;
+	kfree(buf);
+	cmd->vtd_log.out_num = num;
+	cmd->vtd_log.out_total = total;
+	return rc;
+}
+
+/**
+ * iommu_inv_vtd_test() - the test ioctl's VT-d operations
+ * @hwpt: a VT-d HWPT, held by the caller
+ * @cmd: the command; its out fields are filled
+ *
+ * Return: 0 or -errno.
+ */
+int iommu_inv_vtd_test(struct iommu_inv_hwpt *hwpt,
+		       struct iommu_inv_test_cmd *cmd)
+{
+	struct vtd_hwpt *vh = to_vtd(hwpt);
+	int rc = 0;
+
+	switch (cmd->op) {
+	case IOMMU_INV_TEST_OP_VTD_LOG:
+		return vtd_test_log_read(vh, cmd);
+	case IOMMU_INV_TEST_OP_VTD_CORRUPT:
+		if (cmd->vtd_corrupt.__reserved)
+			return -EOPNOTSUPP;
+		if (cmd->vtd_corrupt.qw > 3 || cmd->vtd_corrupt.bit > 63)
+			return -EINVAL;
+		mutex_lock(&hwpt->lock);
+		vh->corrupt.armed = true;
+		vh->corrupt.index = cmd->vtd_corrupt.index;
+		vh->corrupt.qw = cmd->vtd_corrupt.qw;
+		vh->corrupt.bit = cmd->vtd_corrupt.bit;
+		mutex_unlock(&hwpt->lock);
+		return 0;
+	case IOMMU_INV_TEST_OP_VTD_TIMEOUT:
+		if (cmd->vtd_timeout.__reserved)
+			return -EOPNOTSUPP;
+		if (cmd->vtd_timeout.sid > U16_MAX)
+			return -EINVAL;
+		mutex_lock(&hwpt->lock);
+		rc = iommu_inv_vtd_model_timeout(vh->q, cmd->vtd_timeout.sid);
+		mutex_unlock(&hwpt->lock);
+		return rc;
+	}
+	return -EOPNOTSUPP;
+}
+#endif

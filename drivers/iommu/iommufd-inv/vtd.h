@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VT-d stage-1 HWPT type: the descriptor encoder (vtd.c) and the queues it
+ * feeds: a real unit's queued-invalidation interface (vtd_unit.c) and a
+ * software model of it (vtd_model.c, tests only).
+ */
+#ifndef __IOMMUFD_INV_VTD_H
+#define __IOMMUFD_INV_VTD_H
+
+#include <linux/err.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+/* A 256-bit invalidation descriptor (IQA.DW = 1), four quadwords. */
+struct iommu_inv_vtd_desc {
+	u64 qw[4];
+};
+
+/* Descriptor types (VT-d spec 6.5.2), bits 3:0 of the first quadword. */
+#define VTD_DESC_IOTLB		0x2
+#define VTD_DESC_WAIT		0x5
+#define VTD_DESC_PIOTLB		0x6
+#define VTD_DESC_PC		0x7
+#define VTD_DESC_PDEVTLB	0x8
+
+/* Most descriptors one submit carries, the fencing wait included. */
+#define VTD_QUEUE_BATCH		(64 + 1)
+
+struct iommu_inv_vtd_queue;
+
+/**
+ * struct iommu_inv_vtd_queue_ops - one kind of invalidation queue
+ * @submit: carry out @descs[0..@n) then a wait descriptor the queue builds
+ *	in @descs[@n] (the array has room for it). Returns 0 with *@done =
+ *	@n; or a negative errno with *@done the number of descriptors that
+ *	completed before the one that failed and *@hw_error its
+ *	IOMMU_INV_HWERR_* code. Later descriptors are not carried out, and
+ *	the queue works again for the next call.
+ * @release: drop the HWPT's hold on the queue
+ */
+struct iommu_inv_vtd_queue_ops {
+	int (*submit)(struct iommu_inv_vtd_queue *q,
+		      struct iommu_inv_vtd_desc *descs, unsigned int n,
+		      unsigned int *done, u32 *hw_error);
+	void (*release)(struct iommu_inv_vtd_queue *q);
+};
+
+/**
+ * struct iommu_inv_vtd_queue - what the encoder knows of a queue
+ * @ops: its kind
+ * @owners: host IDs given to HWPTs on this queue's unit: domain IDs at
+ *	their value, source IDs at VTD_OWNER_SID + SID; one owner each
+ * @ndoms: domain IDs the unit has (CAP.ND)
+ * @mamv: largest address mask of a page-selective invalidation (CAP.MAMV)
+ * @devtlb: the unit can invalidate device TLBs (ECAP.DT)
+ * @check_sid: with real hardware, a source ID must name a PCI device
+ */
+struct iommu_inv_vtd_queue {
+	const struct iommu_inv_vtd_queue_ops *ops;
+	struct xarray owners;
+	u32 ndoms;
+	u8 mamv;
+	bool devtlb;
+	bool check_sid;
+};
+
+#define VTD_OWNER_SID 0x10000UL
+
+#ifdef CONFIG_ACPI
+struct iommu_inv_vtd_queue *iommu_inv_vtd_unit_get(void);
+void iommu_inv_vtd_unit_exit(void);
+#else
+static inline struct iommu_inv_vtd_queue *iommu_inv_vtd_unit_get(void)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline void iommu_inv_vtd_unit_exit(void)
+{
+}
+#endif
+
+#ifdef CONFIG_IOMMUFD_INV_TEST
+struct iommu_inv_vtd_queue *iommu_inv_vtd_model_create(void);
+int iommu_inv_vtd_model_timeout(struct iommu_inv_vtd_queue *q, u16 sid);
+#endif
+
+#endif /* __IOMMUFD_INV_VTD_H */

@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VT-d stage-1 HWPT type, on the software model of the invalidation
+ * queue and on a real queue (QEMU's intel-iommu, booted with
+ * intel_iommu=off so that the unit is free).
+ *
+ * Golden vectors are written from the descriptor layouts of the Intel
+ * VT-d specification, rev 4.1, section 6.5.2 (quadword 0 bits 3:0 the
+ * type; the section of each layout is named at its test), not computed
+ * with the kernel's encoder. The queue's error reporting is driven by
+ * flipping one bit of a descriptor on its way to the queue (test ioctl),
+ * which both queues must refuse the same way.
+ *
+ * Set IOMMUFD_INV_NEED_VTD=1 to fail, instead of skip, when no VT-d unit
+ * is free.
+ */
+#include <linux/capability.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "iommufd_inv_utils.h"
+
+/* Host IDs every test gives its HWPT. */
+#define DID 0x1234
+#define PASID_BASE 0x100
+#define PASID_NUM 64
+/* Source IDs of devices QEMU's q35 always has: 00:1f.0 and 00:1f.2. */
+#define SID_A 0x00f8
+#define SID_B 0x00fa
+/* Virtual IDs the guest names them by. */
+#define VIRT_A 0x10
+#define VIRT_B 0x11
+
+struct desc {
+	__u64 qw[4];
+};
+
+static int vtd_alloc(int fd, __u32 queue, __u16 did, __u32 base, __u32 num,
+		     __u32 *id)
+{
+	struct iommu_inv_hwpt_vtd_s1 cfg = {
+		.queue = queue, .did = did, .pasid_base = base,
+		.pasid_num = num,
+	};
+
+	return _test_hwpt_alloc(fd, IOMMU_INV_HWPT_VTD_S1, &cfg, sizeof(cfg),
+				id);
+}
+
+static int vtd_vdev(int fd, __u32 hwpt, __u32 virt, __u16 sid, __u16 pfsid,
+		    __u32 qdep, __u32 flags, __u32 *id)
+{
+	struct iommu_inv_vdev_vtd cfg = {
+		.flags = flags, .sid = sid, .pfsid = pfsid, .qdep = qdep,
+	};
+	struct iommu_inv_vdev_alloc cmd = {
+		.size = sizeof(cmd), .hwpt_id = hwpt, .virt_id = virt,
+		.data_uptr = (uintptr_t)&cfg, .data_len = sizeof(cfg),
+	};
+	int rc = ioctl(fd, IOMMU_INV_VDEV_ALLOC, &cmd);
+
+	if (!rc && id)
+		*id = cmd.out_vdev_id;
+	return rc;
+}
+
+/* The last @n descriptors the HWPT gave its queue, oldest first. */
+static int vtd_log(int fd, __u32 hwpt, struct desc *d, __u32 n, __u64 *total)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_VTD_LOG, .id = hwpt,
+		.vtd_log = { .uptr = (uintptr_t)d, .num = n },
+	};
+	int rc = _test_op(fd, &cmd);
+
+	if (rc)
+		return rc;
+	if (total)
+		*total = cmd.vtd_log.out_total;
+	return cmd.vtd_log.out_num == n ? 0 : -1;
+}
+
+static int vtd_corrupt(int fd, __u32 hwpt, __u32 index, __u32 qw, __u32 bit)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_VTD_CORRUPT, .id = hwpt,
+		.vtd_corrupt = { .index = index, .qw = qw, .bit = bit },
+	};
+
+	return _test_op(fd, &cmd);
+}
+
+static bool need_vtd(void)
+{
+	const char *s = getenv("IOMMUFD_INV_NEED_VTD");
+
+	return s && *s == '1';
+}
+
+/* Allocation with the hardware queue failed: is a unit missing? */
+static bool no_unit(int err)
+{
+	return err == ENODEV || err == EBUSY;
+}
+
+FIXTURE(vtd) {
+	int fd;
+	__u32 hwpt_id;
+	struct ebuf b;
+	struct iommu_inv_hwpt_invalidate inv;
+	struct iommu_inv_result res[8];
+};
+
+FIXTURE_VARIANT(vtd) {
+	__u32 queue;
+};
+
+FIXTURE_VARIANT_ADD(vtd, model) {
+	.queue = IOMMU_INV_VTD_QUEUE_MODEL,
+};
+
+FIXTURE_VARIANT_ADD(vtd, hw) {
+	.queue = IOMMU_INV_VTD_QUEUE_HW,
+};
+
+FIXTURE_SETUP(vtd)
+{
+	self->fd = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	if (vtd_alloc(self->fd, variant->queue, DID, PASID_BASE, PASID_NUM,
+		      &self->hwpt_id)) {
+		if (variant->queue == IOMMU_INV_VTD_QUEUE_HW &&
+		    no_unit(errno) && !need_vtd())
+			SKIP(return, "no free VT-d unit (errno %d)", errno);
+		ASSERT_EQ(0, errno);
+	}
+	ASSERT_EQ(0, vtd_vdev(self->fd, self->hwpt_id, VIRT_A, SID_A, 0, 8,
+			      IOMMU_INV_VTD_DEV_ATS, NULL));
+	ASSERT_EQ(0, vtd_vdev(self->fd, self->hwpt_id, VIRT_B, SID_B, 0, 0, 0,
+			      NULL));
+	ebuf_init(&self->b, 64 * 1024);
+}
+
+FIXTURE_TEARDOWN(vtd)
+{
+	free(self->b.data);
+	close(self->fd);
+}
+
+/* Submit self->b, which must succeed, and read back its descriptors. */
+#define inv_log(_d, _n)							\
+	({								\
+		test_inv_ok();						\
+		ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, _d, _n, NULL)); \
+	})
+
+/* One entry becomes exactly @qw0/@qw1 (qw2, qw3 zero), then a wait. */
+#define expect_one(_qw0, _qw1)						\
+	({								\
+		struct desc __d[2];					\
+									\
+		inv_log(__d, 2);					\
+		EXPECT_EQ((__u64)(_qw0), __d[0].qw[0]);			\
+		EXPECT_EQ((__u64)(_qw1), __d[0].qw[1]);			\
+		EXPECT_EQ(0, __d[0].qw[2]);				\
+		EXPECT_EQ(0, __d[0].qw[3]);				\
+		EXPECT_EQ(0x65, __d[1].qw[0] & 0xffffffff);		\
+		ebuf_reset(&self->b);					\
+	})
+
+TEST_F(vtd, info)
+{
+	struct iommu_inv_info info;
+
+	ASSERT_EQ(0, _test_get_info(self->fd, IOMMU_INV_HWPT_VTD_S1, &info));
+	EXPECT_TRUE(info.out_hwpt_types & (1ULL << IOMMU_INV_HWPT_VTD_S1));
+	EXPECT_EQ(12, info.out_granule_log2);
+	EXPECT_EQ((1ULL << IOMMU_INV_ENTRY_IOTLB_ALL) |
+		  (1ULL << IOMMU_INV_ENTRY_IOTLB_PASID) |
+		  (1ULL << IOMMU_INV_ENTRY_IOTLB_RANGE) |
+		  (1ULL << IOMMU_INV_ENTRY_DEVTLB_PASID) |
+		  (1ULL << IOMMU_INV_ENTRY_DEVTLB_RANGE) |
+		  (1ULL << IOMMU_INV_ENTRY_PASID_CACHE_ALL) |
+		  (1ULL << IOMMU_INV_ENTRY_PASID_CACHE_PASID),
+		  info.out_entry_types);
+}
+
+/*
+ * 6.5.2.3 IOTLB Invalidate: 3:0 type 2, 5:4 granularity (10b domain),
+ * 31:16 DID.
+ */
+TEST_F(vtd, golden_iotlb_all)
+{
+	e_iotlb_all(&self->b);
+	expect_one(0x0000000012340022, 0);
+}
+
+/*
+ * 6.5.2.4 PASID-based IOTLB Invalidate: 3:0 type 6, 5:4 granularity (10b
+ * PASID-selective), 31:16 DID, 51:32 PASID. Guest PASID 5 is host 0x105.
+ */
+TEST_F(vtd, golden_iotlb_pasid)
+{
+	e_iotlb_pasid(&self->b, 5);
+	expect_one(0x0000010512340026, 0);
+}
+
+/*
+ * 6.5.2.4, granularity 11b (page-selective within PASID): qword 1 holds
+ * 63:12 the address, 6 IH, 5:0 AM (2^AM pages, naturally aligned).
+ */
+TEST_F(vtd, golden_iotlb_range)
+{
+	/* One page, leaf only: IH set. */
+	e_iotlb_range(&self->b, 5, 0x12345000, PAGE, IOMMU_INV_IOTLB_FLAG_LEAF);
+	expect_one(0x0000010512340036, 0x0000000012345040);
+	/* Address 0. */
+	e_iotlb_range(&self->b, 0, 0, PAGE, 0);
+	expect_one(0x0000010012340036, 0);
+	/* An aligned 2 MiB block: AM 9. */
+	e_iotlb_range(&self->b, 5, 0x40200000, 0x200000, 0);
+	expect_one(0x0000010512340036, 0x0000000040200009);
+	/* An aligned 1 GiB block: AM 18, the unit's largest. */
+	e_iotlb_range(&self->b, 5, 0x80000000, 0x40000000, 0);
+	expect_one(0x0000010512340036, 0x0000000080000012);
+	/* The last page of the 64-bit space. */
+	e_iotlb_range(&self->b, 63, 0xfffffffffffff000, PAGE, 0);
+	expect_one(0x0000013f12340036, 0xfffffffffffff000);
+}
+
+/* Unaligned ranges widen to the smallest aligned block that holds them. */
+TEST_F(vtd, golden_iotlb_range_widened)
+{
+	/* [4K, 16K) lies in [0, 16K): AM 2 at 0. */
+	e_iotlb_range(&self->b, 5, 0x1000, 0x3000, 0);
+	expect_one(0x0000010512340036, 0x0000000000000002);
+	/* Two pages across 2 MiB: [2M - 4K, 2M + 4K) in [0, 4M), AM 10. */
+	e_iotlb_range(&self->b, 5, 0x1ff000, 0x2000, 0);
+	expect_one(0x0000010512340036, 0x000000000000000a);
+	/* 8 KiB at an odd page: [12K, 20K) in [0, 32K), AM 3. */
+	e_iotlb_range(&self->b, 5, 0x3000, 0x2000, 0);
+	expect_one(0x0000010512340036, 0x0000000000000003);
+	/* Across 1 GiB the block would be 2 GiB, past AM 18: whole PASID. */
+	e_iotlb_range(&self->b, 5, 0x3ffff000, 0x2000, 0);
+	expect_one(0x0000010512340026, 0);
+	/* Everything up to 2^64. */
+	e_iotlb_range(&self->b, 5, 0, 0xfffffffffffff000, 0);
+	expect_one(0x0000010512340026, 0);
+	e_iotlb_range(&self->b, 5, 0x1000, 0xfffffffffffff000, 0);
+	expect_one(0x0000010512340026, 0);
+}
+
+/*
+ * 6.5.2.6 PASID-based Device-TLB Invalidate: 3:0 type 8, 8:4 the device's
+ * invalidate queue depth, 15:12 PFSID[3:0], 31:16 SID, 51:32 PASID,
+ * 63:52 PFSID[15:4]; qword 1: 0 G, 11 S, 63:12 address. S = 0 is one
+ * page; with S = 1 the lowest clear bit from bit 12 up gives the size.
+ */
+TEST_F(vtd, golden_devtlb)
+{
+	e_devtlb_range(&self->b, VIRT_A, 5, 0x5000, PAGE);
+	expect_one(0x0000010500f80088, 0x0000000000005000);
+	/* 8 KiB: S, bit 12 clear. */
+	e_devtlb_range(&self->b, VIRT_A, 5, 0x6000, 0x2000);
+	expect_one(0x0000010500f80088, 0x0000000000006800);
+	/* 16 KiB: S, bit 12 set, bit 13 clear. */
+	e_devtlb_range(&self->b, VIRT_A, 5, 0x10000, 0x4000);
+	expect_one(0x0000010500f80088, 0x0000000000011800);
+	/* 2 MiB: bits 12-19 set, bit 20 clear. */
+	e_devtlb_range(&self->b, VIRT_A, 0, 0x200000, 0x200000);
+	expect_one(0x0000010000f80088, 0x00000000002ff800);
+	/* The whole PASID: all of bits 12-62, bit 63 clear. */
+	e_devtlb_pasid(&self->b, VIRT_A, 5);
+	expect_one(0x0000010500f80088, 0x7ffffffffffff800);
+}
+
+/* The PF source ID of a VF is split over 15:12 and 63:52. */
+TEST_F(vtd, golden_devtlb_pfsid)
+{
+	if (variant->queue == IOMMU_INV_VTD_QUEUE_HW)
+		SKIP(return, "QEMU treats the PFSID bits as reserved");
+	ASSERT_EQ(0, vtd_vdev(self->fd, self->hwpt_id, 0x20, 0x0101, 0x1234,
+			      31, IOMMU_INV_VTD_DEV_ATS, NULL));
+	e_devtlb_range(&self->b, 0x20, 1, 0x7000, PAGE);
+	expect_one(0x12300101010141f8, 0x0000000000007000);
+}
+
+/*
+ * 6.5.2.2 PASID-cache Invalidate: 3:0 type 7, 5:4 granularity (00b
+ * domain-selective, 01b PASID-selective), 31:16 DID, 51:32 PASID.
+ */
+TEST_F(vtd, golden_pasid_cache)
+{
+	e_pc_all(&self->b);
+	expect_one(0x0000000012340007, 0);
+	e_pc_pasid(&self->b, 63);
+	expect_one(0x0000013f12340017, 0);
+}
+
+/*
+ * 6.5.2.8 Invalidation Wait: 3:0 type 5, 5 SW (write status), 6 FN
+ * (fence), 63:32 status data; qword 1: 63:2 status address. One fences
+ * every run of at most 64 descriptors, after them.
+ */
+TEST_F(vtd, wait_fences_each_run)
+{
+	struct desc d[64];
+	__u64 before, after;
+	int i;
+
+	ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, d, 0, &before));
+	for (i = 0; i < 100; i++)
+		e_iotlb_pasid(&self->b, i % PASID_NUM);
+	test_inv_ok();
+	/* 64 + wait, 36 + wait. */
+	ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, d, 38, &after));
+	EXPECT_EQ(before + 102, after);
+	EXPECT_EQ(0x65, d[37].qw[0] & 0xffffffff);
+	EXPECT_NE(0, d[37].qw[1]);
+	EXPECT_EQ(0, d[37].qw[1] & 3);
+	EXPECT_EQ(0, d[37].qw[2] | d[37].qw[3]);
+	for (i = 0; i < 36; i++)
+		EXPECT_EQ(0x26, d[i + 1].qw[0] & 0xff);
+	/* The status data moves on from one wait to the next. */
+	ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, d, 64, NULL));
+	EXPECT_NE(d[63].qw[0] >> 32, d[63 - 37].qw[0] >> 32);
+}
+
+/* A guest PASID outside the window reaches no descriptor. */
+TEST_F(vtd, pasid_outside_window)
+{
+	struct desc d[3];
+	__u64 before, after;
+
+	ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, d, 0, &before));
+	e_iotlb_pasid(&self->b, 1);
+	e_iotlb_pasid(&self->b, PASID_NUM);
+	e_iotlb_pasid(&self->b, 2);
+	test_inv_fails_at(0, EINVAL, 1);
+	EXPECT_EQ(0, self->res[0].hw_error);
+	EXPECT_EQ(2, self->inv.out_processed);
+	/* Entry 0 and its wait. */
+	ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, d, 2, &after));
+	EXPECT_EQ(before + 2, after);
+	EXPECT_EQ(0x0000010112340026, d[0].qw[0]);
+
+	ebuf_reset(&self->b);
+	e_pc_pasid(&self->b, 0xfffff);
+	test_inv_fails_at(0, EINVAL, 0);
+	ebuf_reset(&self->b);
+	e_devtlb_pasid(&self->b, VIRT_A, PASID_NUM);
+	test_inv_fails_at(0, EINVAL, 0);
+}
+
+TEST_F(vtd, devtlb_checks)
+{
+	/* No device by that ID. */
+	e_devtlb_pasid(&self->b, 0x99, 0);
+	test_inv_fails_at(0, ENODEV, 0);
+	/* A device without ATS has no device TLB. */
+	ebuf_reset(&self->b);
+	e_devtlb_range(&self->b, VIRT_B, 0, 0, PAGE);
+	test_inv_fails_at(0, EINVAL, 0);
+	/* Ranges are checked by the core first. */
+	ebuf_reset(&self->b);
+	e_devtlb_range(&self->b, VIRT_A, 0, 0x800, PAGE);
+	test_inv_fails_at(0, EINVAL, 0);
+	ebuf_reset(&self->b);
+	e_iotlb_range(&self->b, 0, 0xfffffffffffff000, 0x2000, 0);
+	test_inv_fails_at(0, EOVERFLOW, 0);
+}
+
+TEST_F(vtd, alloc_checks)
+{
+	struct iommu_inv_hwpt_vtd_s1 cfg = {
+		.queue = variant->queue, .did = 7, .pasid_num = 1,
+	};
+	__u32 id;
+
+	EXPECT_ERRNO(EINVAL, vtd_alloc(self->fd, variant->queue, 0, 0, 1, &id));
+	EXPECT_ERRNO(EINVAL, vtd_alloc(self->fd, variant->queue, 7, 0, 0, &id));
+	EXPECT_ERRNO(EINVAL, vtd_alloc(self->fd, variant->queue, 7,
+				       (1 << 20) - 4, 5, &id));
+	EXPECT_ERRNO(EINVAL, vtd_alloc(self->fd, variant->queue, 7, 1 << 20,
+				       1, &id));
+	EXPECT_ERRNO(EOPNOTSUPP, vtd_alloc(self->fd, 7, 7, 0, 1, &id));
+	cfg.flags = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, _test_hwpt_alloc(self->fd,
+						  IOMMU_INV_HWPT_VTD_S1, &cfg,
+						  sizeof(cfg), &id));
+	cfg.flags = 0;
+	cfg.__reserved = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, _test_hwpt_alloc(self->fd,
+						  IOMMU_INV_HWPT_VTD_S1, &cfg,
+						  sizeof(cfg), &id));
+	cfg.__reserved = 0;
+	cfg.__reserved2 = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, _test_hwpt_alloc(self->fd,
+						  IOMMU_INV_HWPT_VTD_S1, &cfg,
+						  sizeof(cfg), &id));
+	/* The whole PASID space in one window is fine. */
+	ASSERT_EQ(0, vtd_alloc(self->fd, variant->queue, 7, 0, 1 << 20, &id));
+	test_destroy(id);
+}
+
+/* One owner per domain ID and per source ID on a unit. */
+TEST_F(vtd, host_ids_owned_once)
+{
+	int fd2 = open(DEV_PATH, O_RDWR);
+	__u32 id, id2;
+
+	ASSERT_LE(0, fd2);
+	if (variant->queue == IOMMU_INV_VTD_QUEUE_HW) {
+		/* Even from another file. */
+		EXPECT_ERRNO(EBUSY, vtd_alloc(fd2, variant->queue, DID, 0, 1,
+					      &id));
+		ASSERT_EQ(0, vtd_alloc(fd2, variant->queue, DID + 1, 0, 1,
+				       &id));
+		EXPECT_ERRNO(EBUSY, vtd_vdev(fd2, id, 1, SID_A, 0, 0, 0, NULL));
+		/* With the hardware queue a source ID names a real device. */
+		EXPECT_ERRNO(ENODEV, vtd_vdev(fd2, id, 1, 0xfe00, 0, 0, 0,
+					      NULL));
+	} else {
+		/* Each HWPT has its own model unit. */
+		ASSERT_EQ(0, vtd_alloc(fd2, variant->queue, DID, 0, 1, &id));
+		ASSERT_EQ(0, vtd_vdev(fd2, id, 1, SID_A, 0, 0, 0, NULL));
+	}
+	/* Within one HWPT. */
+	EXPECT_ERRNO(EBUSY, vtd_vdev(self->fd, self->hwpt_id, 0x30, SID_A, 0,
+				     0, 0, NULL));
+	/* Released on destroy. */
+	close(fd2);
+	fd2 = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, vtd_alloc(fd2, variant->queue, DID + 1, 0, 1, &id2));
+	close(fd2);
+}
+
+TEST_F(vtd, vdev_checks)
+{
+	EXPECT_ERRNO(EINVAL, vtd_vdev(self->fd, self->hwpt_id, 0x30, 0x0008,
+				      0, 32, 0, NULL));
+	EXPECT_ERRNO(EOPNOTSUPP, vtd_vdev(self->fd, self->hwpt_id, 0x30,
+					  0x0008, 0, 0, 2, NULL));
+	EXPECT_ERRNO(EEXIST, vtd_vdev(self->fd, self->hwpt_id, VIRT_A, 0x0008,
+				      0, 0, 0, NULL));
+	/* The failed one left no claim on its source ID. */
+	ASSERT_EQ(0, vtd_vdev(self->fd, self->hwpt_id, 0x30, 0x0008, 0, 0, 0,
+			      NULL));
+}
+
+/* Host identifiers need CAP_SYS_ADMIN; the mock does not. */
+TEST_F(vtd, needs_cap_sys_admin)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+	__u32 id;
+
+	ASSERT_EQ(0, syscall(SYS_capget, &hdr, data));
+	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
+	ASSERT_EQ(0, syscall(SYS_capset, &hdr, data));
+
+	EXPECT_ERRNO(EPERM, vtd_alloc(self->fd, variant->queue, 9, 0, 1, &id));
+	EXPECT_ERRNO(EPERM, vtd_vdev(self->fd, self->hwpt_id, 0x30, 0x0008, 0,
+				     0, 0, NULL));
+	ASSERT_EQ(0, _test_hwpt_alloc_mock(self->fd, 4, &id));
+	/* A HWPT made with the capability stays usable without it. */
+	e_iotlb_all(&self->b);
+	test_inv_ok();
+}
+
+/*
+ * The queue refuses a descriptor with a reserved bit set (IQE): the entry
+ * that owns it fails with EIO and the hardware code, the entries before
+ * it were carried out, the ones after were not, and the queue works again
+ * for the next call.
+ */
+TEST_F(vtd, queue_error_on_the_right_entry)
+{
+	struct iommu_inv_hwpt_info info;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		e_iotlb_pasid(&self->b, i);
+	/* qword 2 is reserved in every 256-bit descriptor. */
+	ASSERT_EQ(0, vtd_corrupt(self->fd, self->hwpt_id, 2, 2, 0));
+	test_inv_fails_at(0, EIO, 2);
+	EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
+	EXPECT_EQ(3, self->inv.out_processed);
+	EXPECT_EQ(1, self->inv.out_num_failed);
+
+	/* Recovered: the same batch now goes through. */
+	test_inv_ok();
+
+	/* Bit 13 of qword 0 is reserved in PASID-based IOTLB descriptors. */
+	ASSERT_EQ(0, vtd_corrupt(self->fd, self->hwpt_id, 0, 0, 13));
+	test_inv_fails_at(0, EIO, 0);
+	EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
+	EXPECT_EQ(1, self->inv.out_processed);
+
+	/* With CONTINUE the entries after the failed one still run. */
+	ASSERT_EQ(0, vtd_corrupt(self->fd, self->hwpt_id, 1, 3, 63));
+	test_inv_fails_at(IOMMU_INV_FLAG_CONTINUE, EIO, 1);
+	EXPECT_EQ(5, self->inv.out_processed);
+	EXPECT_EQ(1, self->inv.out_num_failed);
+
+	ASSERT_EQ(0, _test_hwpt_info(self->fd, self->hwpt_id, &info));
+	EXPECT_EQ(3, info.out_hw_errors);
+	EXPECT_EQ(3, info.out_failed);
+}
+
+/* A failure in the second run of a long batch names the right index. */
+TEST_F(vtd, queue_error_in_a_later_run)
+{
+	int i;
+
+	for (i = 0; i < 200; i++)
+		e_iotlb_range(&self->b, i % PASID_NUM, (__u64)i * PAGE, PAGE, 0);
+	ASSERT_EQ(0, vtd_corrupt(self->fd, self->hwpt_id, 150, 1, 8));
+	test_inv_fails_at(0, EIO, 150);
+	EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
+	EXPECT_EQ(151, self->inv.out_processed);
+	test_inv_ok();
+}
+
+/* A device-TLB that does not answer: ITE on its entry (model only). */
+TEST_F(vtd, devtlb_timeout)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_VTD_TIMEOUT, .id = self->hwpt_id,
+		.vtd_timeout = { .sid = SID_A },
+	};
+
+	if (variant->queue == IOMMU_INV_VTD_QUEUE_HW) {
+		EXPECT_ERRNO(EOPNOTSUPP, _test_op(self->fd, &cmd));
+		SKIP(return, "QEMU's device TLBs always answer");
+	}
+	ASSERT_EQ(0, _test_op(self->fd, &cmd));
+	e_iotlb_all(&self->b);
+	e_devtlb_pasid(&self->b, VIRT_A, 0);
+	e_pc_all(&self->b);
+	test_inv_fails_at(0, ETIMEDOUT, 1);
+	EXPECT_EQ(IOMMU_INV_HWERR_VTD_ITE, self->res[0].hw_error);
+	EXPECT_EQ(2, self->inv.out_processed);
+	test_inv_ok();
+}
+
+/*
+ * The same batches on the model and on the hardware queue: the same
+ * results, the same descriptors.
+ */
+TEST(model_and_hardware_agree)
+{
+	static const struct { __u32 index, qw, bit; } faults[] = {
+		{ 0, 0, 0 },	/* no fault: an all-success batch */
+		{ 1, 0, 52 },	/* PASID-based IOTLB: 63:52 reserved */
+		{ 5, 1, 1 },	/* device-TLB: qword 1 bits 10:1 reserved */
+		{ 0, 0, 14 },	/* IOTLB: 15:12 reserved */
+		{ 6, 1, 9 },	/* page-selective: qword 1 bits 11:7 reserved */
+		{ 7, 0, 10 },	/* IOTLB: type bits 11:9, an unknown type */
+		{ 2, 2, 33 },	/* qword 2 is reserved in every descriptor */
+	};
+	int fd = open(DEV_PATH, O_RDWR);
+	__u32 ids[2], queue[2] = { IOMMU_INV_VTD_QUEUE_MODEL,
+				   IOMMU_INV_VTD_QUEUE_HW };
+	struct iommu_inv_result res[2][8];
+	struct iommu_inv_hwpt_invalidate inv[2];
+	struct desc d[2][16];
+	struct ebuf b;
+	unsigned int f, q, i;
+
+	ASSERT_LE(0, fd);
+	for (q = 0; q < 2; q++) {
+		if (vtd_alloc(fd, queue[q], DID + q, PASID_BASE, PASID_NUM,
+			      &ids[q])) {
+			if (q && no_unit(errno) && !need_vtd())
+				SKIP(return, "no free VT-d unit");
+			ASSERT_EQ(0, errno);
+		}
+		ASSERT_EQ(0, vtd_vdev(fd, ids[q], VIRT_A, SID_A, 0, 4,
+				      IOMMU_INV_VTD_DEV_ATS, NULL));
+	}
+	ebuf_init(&b, 4096);
+	e_iotlb_all(&b);
+	e_iotlb_pasid(&b, 3);
+	e_iotlb_range(&b, 3, 0x1000, 0x3000, IOMMU_INV_IOTLB_FLAG_LEAF);
+	e_pc_pasid(&b, 4);
+	e_pc_all(&b);
+	e_devtlb_range(&b, VIRT_A, 2, 0x40000, 0x10000);
+	e_iotlb_range(&b, 1, 0x200000, PAGE, 0);
+	e_iotlb_all(&b);
+
+	for (f = 0; f < ARRAY_SIZE(faults); f++) {
+		for (q = 0; q < 2; q++) {
+			memset(res[q], 0xa5, sizeof(res[q]));
+			if (f)
+				ASSERT_EQ(0, vtd_corrupt(fd, ids[q],
+							 faults[f].index,
+							 faults[f].qw,
+							 faults[f].bit));
+			_test_inv(fd, ids[q], &b, 0, res[q], 8, &inv[q]);
+			ASSERT_EQ(0, vtd_log(fd, ids[q], d[q],
+					     inv[q].out_processed + 1, NULL));
+		}
+		EXPECT_EQ(inv[0].out_processed, inv[1].out_processed);
+		EXPECT_EQ(inv[0].out_first_error, inv[1].out_first_error);
+		EXPECT_EQ(inv[0].out_num_failed, inv[1].out_num_failed);
+		EXPECT_EQ(f ? faults[f].index : b.num, inv[1].out_first_error);
+		for (i = 0; i < inv[0].out_results; i++) {
+			EXPECT_EQ(res[0][i].index, res[1][i].index);
+			EXPECT_EQ(res[0][i].error, res[1][i].error);
+			EXPECT_EQ(res[0][i].hw_error, res[1][i].hw_error);
+		}
+		/* Same descriptors but for the DID; the waits differ. */
+		for (i = 0; i < inv[0].out_processed; i++) {
+			EXPECT_EQ(d[0][i].qw[0] & ~0xffff0000ULL,
+				  d[1][i].qw[0] & ~0xffff0000ULL);
+			EXPECT_EQ(d[0][i].qw[1], d[1][i].qw[1]);
+		}
+	}
+	free(b.data);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
