@@ -69,6 +69,7 @@ struct nth_ctx {
 	struct iommu_inv_hwpt_invalidate inv;
 	struct iommu_inv_hwpt_info info;
 	struct iommu_inv_info gi;
+	__u32 queue;
 };
 
 static void nth_arm(struct nth_ctx *c, unsigned int n)
@@ -341,6 +342,91 @@ static void check_uring(struct __test_metadata *_metadata, struct nth_ctx *c,
 	check_inv(_metadata, c, rc);
 }
 
+/* --- VT-d: the model queue, and the unit when the guest has one ----- */
+
+#define NTH_DID 0x55
+#define NTH_SID 0x00f8	/* 00:1f.0, on every q35 */
+
+static int vtd_alloc_queue(struct nth_ctx *c, __u32 queue)
+{
+	c->queue = queue;
+	return vtd_alloc(c->fd, queue, NTH_DID, 0, 16, &c->hwpt_id) ?
+	       -errno : 0;
+}
+
+static int run_vtd_alloc_model(struct nth_ctx *c)
+{
+	return vtd_alloc_queue(c, IOMMU_INV_VTD_QUEUE_MODEL);
+}
+
+static int run_vtd_alloc_hw(struct nth_ctx *c)
+{
+	return vtd_alloc_queue(c, IOMMU_INV_VTD_QUEUE_HW);
+}
+
+/* Made whole or not at all, and a failure left the domain ID free. */
+static void check_vtd_alloc(struct __test_metadata *_metadata,
+			    struct nth_ctx *c, int rc)
+{
+	check_alloc(_metadata, c, rc);
+	if (rc)
+		ASSERT_EQ(0, vtd_alloc_queue(c, c->queue));
+}
+
+static void prep_vtd(struct __test_metadata *_metadata, struct nth_ctx *c)
+{
+	int rc = vtd_alloc_queue(c, IOMMU_INV_VTD_QUEUE_HW);
+
+	if (rc == -ENODEV)
+		rc = vtd_alloc_queue(c, IOMMU_INV_VTD_QUEUE_MODEL);
+	ASSERT_EQ(0, rc);
+	c->objects = objects(c);
+}
+
+static int run_vtd_vdev(struct nth_ctx *c)
+{
+	return vtd_vdev(c->fd, c->hwpt_id, 0x42, NTH_SID, 0, 0,
+			IOMMU_INV_VTD_DEV_ATS, &c->vdev_id) ? -errno : 0;
+}
+
+/* A failure left the source ID free. */
+static void check_vtd_vdev(struct __test_metadata *_metadata,
+			   struct nth_ctx *c, int rc)
+{
+	check_alloc(_metadata, c, rc);
+	if (rc)
+		ASSERT_EQ(0, run_vtd_vdev(c));
+}
+
+static void prep_vtd_inv(struct __test_metadata *_metadata, struct nth_ctx *c)
+{
+	prep_vtd(_metadata, c);
+	ASSERT_EQ(0, run_vtd_vdev(c));
+	c->objects = objects(c);
+	ebuf_init(&c->b, 256);
+	e_iotlb_range(&c->b, 1, 0x3000, 0x2000, 0);
+	e_devtlb_pasid(&c->b, 0x42, 2);
+	e_iotlb_pasid(&c->b, 16);	/* outside the window: a result */
+	e_pc_all(&c->b);
+	memset(&c->inv, 0, sizeof(c->inv));
+	memset(c->res, 0, sizeof(c->res));
+}
+
+/* The bad entry reported, the others carried out; or nothing done. */
+static void check_vtd_inv(struct __test_metadata *_metadata,
+			  struct nth_ctx *c, int rc)
+{
+	if (rc == -EINVAL) {
+		ASSERT_EQ(4, c->inv.out_processed);
+		ASSERT_EQ(2, c->inv.out_first_error);
+		ASSERT_EQ(1, c->inv.out_results);
+		ASSERT_EQ(2, c->res[0].index);
+	} else {
+		ASSERT_TRUE(ERRNO_OK(-rc));
+	}
+	free(c->b.data);
+}
+
 static const struct nth_path paths[] = {
 	{ "GET_INFO", prep_nothing, run_get_info, check_get_info },
 	{ "HWPT_ALLOC", prep_nothing, run_hwpt_alloc, check_alloc },
@@ -350,6 +436,12 @@ static const struct nth_path paths[] = {
 	{ "HWPT_INFO", prep_hwpt, run_hwpt_info, check_hwpt_info },
 	{ "uring array", prep_uring_array, run_uring, check_uring },
 	{ "uring inline", prep_uring_inline, run_uring, check_uring },
+	{ "VT-d HWPT_ALLOC (model)", prep_nothing, run_vtd_alloc_model,
+	  check_vtd_alloc },
+	{ "VT-d HWPT_ALLOC (unit)", prep_nothing, run_vtd_alloc_hw,
+	  check_vtd_alloc },
+	{ "VT-d VDEV_ALLOC", prep_vtd, run_vtd_vdev, check_vtd_vdev },
+	{ "VT-d HWPT_INVALIDATE", prep_vtd_inv, run_inv, check_vtd_inv },
 };
 
 /*
@@ -379,7 +471,7 @@ static void fail_nth_path(struct __test_metadata *_metadata,
 
 		p->check(_metadata, &c, rc);
 		if (!fired)
-			ASSERT_EQ(0, rc == -EOPNOTSUPP ? 0 : rc);
+			ASSERT_EQ(0, rc == -EOPNOTSUPP || rc == -EINVAL ? 0 : rc);
 		ASSERT_EQ(0, file_works(&c));
 		if (c.ring_up)
 			io_uring_queue_exit(&c.ring);
@@ -407,11 +499,25 @@ FIXTURE_VARIANT_ADD(fail_nth, hwpt_invalidate) { .path = 4 };
 FIXTURE_VARIANT_ADD(fail_nth, hwpt_info) { .path = 5 };
 FIXTURE_VARIANT_ADD(fail_nth, uring_array) { .path = 6 };
 FIXTURE_VARIANT_ADD(fail_nth, uring_inline) { .path = 7 };
+FIXTURE_VARIANT_ADD(fail_nth, vtd_alloc_model) { .path = 8 };
+FIXTURE_VARIANT_ADD(fail_nth, vtd_alloc_unit) { .path = 9 };
+FIXTURE_VARIANT_ADD(fail_nth, vtd_vdev_alloc) { .path = 10 };
+FIXTURE_VARIANT_ADD(fail_nth, vtd_invalidate) { .path = 11 };
 
 FIXTURE_SETUP(fail_nth)
 {
+	int fd;
+
 	if (!have_fail_nth)
 		SKIP(return, "no fault injection (needs the debug kernel)");
+	if (paths[variant->path].run != run_vtd_alloc_hw)
+		return;
+	fd = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, fd);
+	if (vtd_alloc(fd, IOMMU_INV_VTD_QUEUE_HW, NTH_DID, 0, 1, NULL) &&
+	    errno == ENODEV)
+		SKIP(close(fd); return, "no free VT-d unit");
+	close(fd);
 }
 
 FIXTURE_TEARDOWN(fail_nth)

@@ -67,6 +67,18 @@ TEST_F(nomock, mock_type_not_offered)
 	EXPECT_ERRNO(EOPNOTSUPP, _test_hwpt_alloc_mock(self->fd, 8, &id));
 }
 
+/* The VT-d type is offered, but its software model queue is not. */
+TEST_F(nomock, vtd_model_queue_not_offered)
+{
+	struct iommu_inv_info info;
+	__u32 id;
+
+	ASSERT_EQ(0, _test_get_info(self->fd, 0, &info));
+	ASSERT_NE(0, info.out_hwpt_types & (1ULL << IOMMU_INV_HWPT_VTD_S1));
+	EXPECT_ERRNO(EOPNOTSUPP, vtd_alloc(self->fd, IOMMU_INV_VTD_QUEUE_MODEL,
+					   1, 0, 1, &id));
+}
+
 TEST_F(nomock, device_node_is_root_only)
 {
 	struct stat st;

@@ -36,35 +36,6 @@ struct desc {
 	__u64 qw[4];
 };
 
-static int vtd_alloc(int fd, __u32 queue, __u16 did, __u32 base, __u32 num,
-		     __u32 *id)
-{
-	struct iommu_inv_hwpt_vtd_s1 cfg = {
-		.queue = queue, .did = did, .pasid_base = base,
-		.pasid_num = num,
-	};
-
-	return _test_hwpt_alloc(fd, IOMMU_INV_HWPT_VTD_S1, &cfg, sizeof(cfg),
-				id);
-}
-
-static int vtd_vdev(int fd, __u32 hwpt, __u32 virt, __u16 sid, __u16 pfsid,
-		    __u32 qdep, __u32 flags, __u32 *id)
-{
-	struct iommu_inv_vdev_vtd cfg = {
-		.flags = flags, .sid = sid, .pfsid = pfsid, .qdep = qdep,
-	};
-	struct iommu_inv_vdev_alloc cmd = {
-		.size = sizeof(cmd), .hwpt_id = hwpt, .virt_id = virt,
-		.data_uptr = (uintptr_t)&cfg, .data_len = sizeof(cfg),
-	};
-	int rc = ioctl(fd, IOMMU_INV_VDEV_ALLOC, &cmd);
-
-	if (!rc && id)
-		*id = cmd.out_vdev_id;
-	return rc;
-}
-
 /* The last @n descriptors the HWPT gave its queue, oldest first. */
 static int vtd_log(int fd, __u32 hwpt, struct desc *d, __u32 n, __u64 *total)
 {
