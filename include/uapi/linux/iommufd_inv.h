@@ -190,6 +190,7 @@ struct iommu_inv_hwpt_mock {
  * @pasid_base: host PASID that guest PASID 0 maps to
  * @pasid_num: guest PASIDs 0 to @pasid_num - 1 map to @pasid_base
  *	onwards; at least 1, and @pasid_base + @pasid_num at most 2^20
+ * @__reserved2: must be 0
  *
  * Host identifiers: allocating this type needs CAP_SYS_ADMIN (-EPERM).
  * Entries name guest PASIDs only; one at or above @pasid_num fails with
