@@ -16,6 +16,7 @@ static const struct iommu_inv_hwpt_ops *iommu_inv_hwpt_op_table[] = {
 	[IOMMU_INV_HWPT_MOCK] = &iommu_inv_mock_ops,
 #endif
 	[IOMMU_INV_HWPT_VTD_S1] = &iommu_inv_vtd_ops,
+	[IOMMU_INV_HWPT_SMMUV3_S1] = &iommu_inv_smmu_ops,
 };
 
 /**

@@ -9,6 +9,8 @@
  *   batch.c   the invalidation engine: copy, check, dispatch, report
  *   mock.c    the test domain (CONFIG_IOMMUFD_INV_TEST)
  *   vtd*.c    the VT-d stage-1 type, its hardware queue and its model
+ *   smmu*.c   the SMMUv3 stage-1 type and its command-queue model
+ *   testq.c   what hardware types gave their queues, for tests
  *   uring.c   io_uring submission, beside main.c
  */
 #ifndef __IOMMUFD_INV_H
@@ -264,10 +266,46 @@ int iommu_inv_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 
 extern const struct iommu_inv_hwpt_ops iommu_inv_vtd_ops;
 
+extern const struct iommu_inv_hwpt_ops iommu_inv_smmu_ops;
+
 #ifdef CONFIG_IOMMUFD_INV_TEST
+/* Largest descriptor a hardware type logs, in 64-bit words. */
+#define IOMMU_INV_TESTQ_WORDS 4
+/* Descriptors kept; IOMMU_INV_QUEUE_LOG_LEN in iommufd_inv_test.h. */
+#define IOMMU_INV_TESTQ_LEN 64
+
+/**
+ * struct iommu_inv_testq - a hardware HWPT's queue traffic, for tests
+ * @total: descriptors logged since the HWPT was made
+ * @words: 64-bit words per descriptor
+ * @armed: a bit flip waits for entry @index
+ * @index: the entry whose descriptor gets it
+ * @word: which word of the descriptor
+ * @bit: which bit of the word
+ * @ring: the last IOMMU_INV_TESTQ_LEN descriptors
+ */
+struct iommu_inv_testq {
+	u64 total;
+	unsigned int words;
+	bool armed;
+	u32 index;
+	u8 word;
+	u8 bit;
+	u64 ring[IOMMU_INV_TESTQ_LEN * IOMMU_INV_TESTQ_WORDS];
+};
+
 struct iommu_inv_test_cmd;
+void iommu_inv_testq_init(struct iommu_inv_testq *tq, unsigned int words);
+void iommu_inv_testq_corrupt(struct iommu_inv_testq *tq, u64 *descs,
+			     u32 first_index, unsigned int n);
+void iommu_inv_testq_add(struct iommu_inv_testq *tq, const u64 *descs,
+			 unsigned int n);
+int iommu_inv_testq_op(struct iommu_inv_testq *tq, struct mutex *lock,
+		       struct iommu_inv_test_cmd *cmd);
 int iommu_inv_vtd_test(struct iommu_inv_hwpt *hwpt,
 		       struct iommu_inv_test_cmd *cmd);
+int iommu_inv_smmu_test(struct iommu_inv_hwpt *hwpt,
+			struct iommu_inv_test_cmd *cmd);
 extern atomic_t iommu_inv_num_files;
 extern bool iommu_inv_mock_enabled;
 extern const struct iommu_inv_hwpt_ops iommu_inv_mock_ops;

@@ -20,13 +20,13 @@ enum {
 	IOMMU_INV_TEST_OP_MOCK_DELAY,
 	IOMMU_INV_TEST_OP_MOCK_BUSY,
 	IOMMU_INV_TEST_OP_NUM_FILES,
-	IOMMU_INV_TEST_OP_VTD_LOG,
-	IOMMU_INV_TEST_OP_VTD_CORRUPT,
-	IOMMU_INV_TEST_OP_VTD_TIMEOUT,
+	IOMMU_INV_TEST_OP_QUEUE_LOG,
+	IOMMU_INV_TEST_OP_QUEUE_CORRUPT,
+	IOMMU_INV_TEST_OP_DEV_TIMEOUT,
 };
 
-/* Descriptors VTD_LOG can return: the most recent ones. */
-#define IOMMU_INV_VTD_LOG_LEN 64
+/* Descriptors or commands QUEUE_LOG can return: the most recent ones. */
+#define IOMMU_INV_QUEUE_LOG_LEN 64
 
 /* Longest MOCK_DELAY. */
 #define IOMMU_INV_MOCK_MAX_DELAY_MS 2000
@@ -61,15 +61,18 @@ enum {
  *	@delay.msecs with the HWPT lock held (stands in for a slow queue)
  * @busy: MOCK_BUSY: whether the HWPT lock is held right now
  * @files: NUM_FILES: open files of the device, all processes
- * @vtd_log: VTD_LOG: copy the last @vtd_log.num (at most
- *	IOMMU_INV_VTD_LOG_LEN) 256-bit descriptors the VT-d HWPT @id gave its
- *	queue, oldest first, fencing waits included, to @vtd_log.uptr;
- *	@vtd_log.out_num copied, @vtd_log.out_total given since allocation
- * @vtd_corrupt: VTD_CORRUPT: in the next call that reaches entry
- *	@vtd_corrupt.index, flip bit @vtd_corrupt.bit of quadword
- *	@vtd_corrupt.qw of that entry's descriptor before the queue sees it
- * @vtd_timeout: VTD_TIMEOUT: (model queue only) the next device-TLB
- *	descriptor to source ID @vtd_timeout.sid times out
+ * @queue_log: QUEUE_LOG: copy the last @queue_log.num (at most
+ *	IOMMU_INV_QUEUE_LOG_LEN) descriptors (VT-d: 32 bytes) or commands
+ *	(SMMUv3: 16 bytes) the HWPT @id gave its queue, oldest first, fences
+ *	included, to @queue_log.uptr; @queue_log.out_num copied,
+ *	@queue_log.out_total given since allocation
+ * @queue_corrupt: QUEUE_CORRUPT: in the next call that reaches entry
+ *	@queue_corrupt.index, flip bit @queue_corrupt.bit of 64-bit word
+ *	@queue_corrupt.word of that entry's descriptor or command before the
+ *	queue sees it
+ * @dev_timeout: DEV_TIMEOUT: (model queues only) the next device-TLB
+ *	invalidation (VT-d) or ATC invalidation (SMMUv3) to host source or
+ *	stream ID @dev_timeout.sid times out
  */
 struct iommu_inv_test_cmd {
 	__u32 size;
@@ -127,17 +130,17 @@ struct iommu_inv_test_cmd {
 			__u32 num;
 			__u32 out_num;
 			__aligned_u64 out_total;
-		} vtd_log;
+		} queue_log;
 		struct {
 			__u32 index;
-			__u32 qw;
+			__u32 word;
 			__u32 bit;
 			__u32 __reserved;
-		} vtd_corrupt;
+		} queue_corrupt;
 		struct {
 			__u32 sid;
 			__u32 __reserved;
-		} vtd_timeout;
+		} dev_timeout;
 	};
 };
 

@@ -319,6 +319,8 @@ int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd)
 	hwpt = container_of(obj, struct iommu_inv_hwpt, obj);
 	if (hwpt->ops == &iommu_inv_vtd_ops) {
 		rc = iommu_inv_vtd_test(hwpt, cmd);
+	} else if (hwpt->ops == &iommu_inv_smmu_ops) {
+		rc = iommu_inv_smmu_test(hwpt, cmd);
 	} else if (hwpt->ops != &iommu_inv_mock_ops) {
 		rc = -EINVAL;
 	} else if (cmd->op == IOMMU_INV_TEST_OP_MOCK_BUSY) {

@@ -50,8 +50,6 @@
 #define VTD_PAGE_SHIFT		12
 /* Size orders (in 4 KiB pages) up to the whole 64-bit space. */
 #define VTD_ORDER_ALL		(64 - VTD_PAGE_SHIFT)
-/* Descriptors the test log keeps, most recent last. */
-#define VTD_LOG_LEN		64
 
 struct vtd_dev {
 	struct iommu_inv_vdev core;
@@ -69,9 +67,7 @@ struct vtd_dev {
  * @pasid_base: host PASID of guest PASID 0
  * @pasid_num: guest PASIDs accepted
  * @descs: the run being built; under @core.lock
- * @log: (tests) the last descriptors submitted, a ring
- * @log_total: (tests) descriptors ever logged
- * @corrupt: (tests) flip one bit of the descriptor of one entry
+ * @testq: (tests) what went to the queue; a bit to flip on the way
  */
 struct vtd_hwpt {
 	struct iommu_inv_hwpt core;
@@ -81,14 +77,7 @@ struct vtd_hwpt {
 	u32 pasid_num;
 	struct iommu_inv_vtd_desc descs[VTD_QUEUE_BATCH];
 #ifdef CONFIG_IOMMUFD_INV_TEST
-	struct iommu_inv_vtd_desc log[VTD_LOG_LEN];
-	u64 log_total;
-	struct {
-		bool armed;
-		u32 index;
-		u8 qw;
-		u8 bit;
-	} corrupt;
+	struct iommu_inv_testq testq;
 #endif
 };
 
@@ -145,6 +134,9 @@ static int vtd_hwpt_init(struct iommu_inv_hwpt *hwpt, const void *config)
 	vh->did = cfg->did;
 	vh->pasid_base = cfg->pasid_base;
 	vh->pasid_num = cfg->pasid_num;
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	iommu_inv_testq_init(&vh->testq, ARRAY_SIZE(vh->descs[0].qw));
+#endif
 	return 0;
 
 out_release:
@@ -353,31 +345,18 @@ static int vtd_encode(struct vtd_hwpt *vh,
 }
 
 #ifdef CONFIG_IOMMUFD_INV_TEST
-static void vtd_test_corrupt(struct vtd_hwpt *vh, u32 first_index,
-			     unsigned int n)
+static void vtd_testq(struct vtd_hwpt *vh, u32 first_index, unsigned int n,
+		      bool after)
 {
-	u32 i = vh->corrupt.index - first_index;
-
-	if (!vh->corrupt.armed || vh->corrupt.index < first_index || i >= n)
-		return;
-	vh->descs[i].qw[vh->corrupt.qw] ^= BIT_ULL(vh->corrupt.bit);
-	vh->corrupt.armed = false;
-}
-
-static void vtd_test_log(struct vtd_hwpt *vh, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		vh->log[vh->log_total++ % VTD_LOG_LEN] = vh->descs[i];
+	if (after)
+		iommu_inv_testq_add(&vh->testq, (u64 *)vh->descs, n);
+	else
+		iommu_inv_testq_corrupt(&vh->testq, (u64 *)vh->descs,
+					first_index, n);
 }
 #else
-static void vtd_test_corrupt(struct vtd_hwpt *vh, u32 first_index,
-			     unsigned int n)
-{
-}
-
-static void vtd_test_log(struct vtd_hwpt *vh, unsigned int n)
+static void vtd_testq(struct vtd_hwpt *vh, u32 first_index, unsigned int n,
+		      bool after)
 {
 }
 #endif
@@ -398,10 +377,10 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 	if (n) {
 		int qrc;
 
-		vtd_test_corrupt(vh, batch->first_index, n);
+		vtd_testq(vh, batch->first_index, n, false);
 		qrc = vh->q->ops->submit(vh->q, vh->descs, n, &done,
 					 &batch->hw_error);
-		vtd_test_log(vh, n + 1);
+		vtd_testq(vh, batch->first_index, n + 1, true);
 		if (qrc) {
 			batch->error = qrc;
 			return done;
@@ -435,37 +414,8 @@ const struct iommu_inv_hwpt_ops iommu_inv_vtd_ops = {
 };
 
 #ifdef CONFIG_IOMMUFD_INV_TEST
-/* VTD_LOG: the last @num descriptors submitted, oldest first. */
-static int vtd_test_log_read(struct vtd_hwpt *vh, struct iommu_inv_test_cmd *cmd)
-{
-	struct iommu_inv_vtd_desc *buf;
-	u64 total, i;
-	u32 num;
-	int rc = 0;
-
-	if (cmd->vtd_log.num > VTD_LOG_LEN)
-		return -EINVAL;
-	buf = kmalloc_array(VTD_LOG_LEN, sizeof(*buf), GFP_KERNEL_ACCOUNT);
-	if (!buf)
-		return -ENOMEM;
-	mutex_lock(&vh->core.lock);
-	total = vh->log_total;
-	num = min_t(u64, cmd->vtd_log.num, total);
-	for (i = 0; i < num; i++)
-		buf[i] = vh->log[(total - num + i) % VTD_LOG_LEN];
-	mutex_unlock(&vh->core.lock);
-
-	if (copy_to_user(u64_to_user_ptr(cmd->vtd_log.uptr), buf,
-			 num * sizeof(*buf)))
-		rc = -EFAULT;
-	kfree(buf);
-	cmd->vtd_log.out_num = num;
-	cmd->vtd_log.out_total = total;
-	return rc;
-}
-
 /**
- * iommu_inv_vtd_test() - the test ioctl's VT-d operations
+ * iommu_inv_vtd_test() - the test ioctl's operations on a VT-d HWPT
  * @hwpt: a VT-d HWPT, held by the caller
  * @cmd: the command; its out fields are filled
  *
@@ -475,33 +425,17 @@ int iommu_inv_vtd_test(struct iommu_inv_hwpt *hwpt,
 		       struct iommu_inv_test_cmd *cmd)
 {
 	struct vtd_hwpt *vh = to_vtd(hwpt);
-	int rc = 0;
+	int rc;
 
-	switch (cmd->op) {
-	case IOMMU_INV_TEST_OP_VTD_LOG:
-		return vtd_test_log_read(vh, cmd);
-	case IOMMU_INV_TEST_OP_VTD_CORRUPT:
-		if (cmd->vtd_corrupt.__reserved)
-			return -EOPNOTSUPP;
-		if (cmd->vtd_corrupt.qw > 3 || cmd->vtd_corrupt.bit > 63)
-			return -EINVAL;
-		mutex_lock(&hwpt->lock);
-		vh->corrupt.armed = true;
-		vh->corrupt.index = cmd->vtd_corrupt.index;
-		vh->corrupt.qw = cmd->vtd_corrupt.qw;
-		vh->corrupt.bit = cmd->vtd_corrupt.bit;
-		mutex_unlock(&hwpt->lock);
-		return 0;
-	case IOMMU_INV_TEST_OP_VTD_TIMEOUT:
-		if (cmd->vtd_timeout.__reserved)
-			return -EOPNOTSUPP;
-		if (cmd->vtd_timeout.sid > U16_MAX)
-			return -EINVAL;
-		mutex_lock(&hwpt->lock);
-		rc = iommu_inv_vtd_model_timeout(vh->q, cmd->vtd_timeout.sid);
-		mutex_unlock(&hwpt->lock);
-		return rc;
-	}
-	return -EOPNOTSUPP;
+	if (cmd->op != IOMMU_INV_TEST_OP_DEV_TIMEOUT)
+		return iommu_inv_testq_op(&vh->testq, &hwpt->lock, cmd);
+	if (cmd->dev_timeout.__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->dev_timeout.sid > U16_MAX)
+		return -EINVAL;
+	mutex_lock(&hwpt->lock);
+	rc = iommu_inv_vtd_model_timeout(vh->q, cmd->dev_timeout.sid);
+	mutex_unlock(&hwpt->lock);
+	return rc;
 }
 #endif

@@ -232,6 +232,55 @@ struct iommu_inv_vdev_vtd {
 };
 
 /**
+ * DOC: SMMUv3 command queues
+ *
+ * @IOMMU_INV_SMMU_QUEUE_HW: the command queue of an SMMUv3 no other
+ *	driver uses; this version has none to offer (-ENODEV).
+ * @IOMMU_INV_SMMU_QUEUE_MODEL: a software model of the command queue that
+ *	decodes every command and checks every field; only with the test
+ *	option and the "mock" module parameter.
+ */
+#define IOMMU_INV_SMMU_QUEUE_HW 0
+#define IOMMU_INV_SMMU_QUEUE_MODEL 1
+
+/**
+ * struct iommu_inv_hwpt_smmuv3_s1 - config of an IOMMU_INV_HWPT_SMMUV3_S1
+ * @flags: must be 0
+ * @queue: IOMMU_INV_SMMU_QUEUE_*, the command queue to use
+ * @vmid: host VMID of the guest, 1 to 65535; written into every TLB
+ *	invalidation whatever the guest put there; one HWPT per VMID and
+ *	SMMU (-EBUSY)
+ * @__reserved: must be 0
+ * @__reserved2: must be 0
+ *
+ * Host identifiers: allocating this type needs CAP_SYS_ADMIN (-EPERM).
+ */
+struct iommu_inv_hwpt_smmuv3_s1 {
+	__u32 flags;
+	__u32 queue;
+	__u16 vmid;
+	__u16 __reserved;
+	__u32 __reserved2;
+};
+
+/* The device's ATS is enabled: it takes ATC invalidations. */
+#define IOMMU_INV_SMMU_DEV_ATS (1U << 0)
+
+/**
+ * struct iommu_inv_vdev_smmuv3 - device config behind an SMMUv3 HWPT
+ * @flags: IOMMU_INV_SMMU_DEV_*
+ * @sid: the physical stream ID the guest's virtual one
+ *	(&struct iommu_inv_vdev_alloc.virt_id) stands for; one HWPT per
+ *	stream ID and SMMU (-EBUSY)
+ *
+ * Needs CAP_SYS_ADMIN (-EPERM).
+ */
+struct iommu_inv_vdev_smmuv3 {
+	__u32 flags;
+	__u32 sid;
+};
+
+/**
  * struct iommu_inv_hwpt_alloc - ioctl(IOMMU_INV_HWPT_ALLOC)
  * @size: sizeof(struct iommu_inv_hwpt_alloc)
  * @flags: must be 0

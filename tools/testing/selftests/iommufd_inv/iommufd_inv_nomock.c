@@ -79,6 +79,19 @@ TEST_F(nomock, vtd_model_queue_not_offered)
 					   1, 0, 1, &id));
 }
 
+/* Nor is the SMMUv3 command-queue model. */
+TEST_F(nomock, smmu_model_queue_not_offered)
+{
+	struct iommu_inv_hwpt_smmuv3_s1 cfg = {
+		.queue = IOMMU_INV_SMMU_QUEUE_MODEL, .vmid = 1,
+	};
+	__u32 id;
+
+	EXPECT_ERRNO(EOPNOTSUPP, _test_hwpt_alloc(self->fd,
+						  IOMMU_INV_HWPT_SMMUV3_S1,
+						  &cfg, sizeof(cfg), &id));
+}
+
 TEST_F(nomock, device_node_is_root_only)
 {
 	struct stat st;

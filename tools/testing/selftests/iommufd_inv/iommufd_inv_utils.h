@@ -223,6 +223,35 @@ static inline int _test_num_objects(int fd)
 	return cmd.objects.out_num;
 }
 
+/* The last @n descriptors or commands the HWPT gave its queue. */
+static inline int queue_log(int fd, __u32 hwpt, void *d, __u32 n,
+			    __u64 *total)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_QUEUE_LOG, .id = hwpt,
+		.queue_log = { .uptr = (uintptr_t)d, .num = n },
+	};
+	int rc = _test_op(fd, &cmd);
+
+	if (rc)
+		return rc;
+	if (total)
+		*total = cmd.queue_log.out_total;
+	return cmd.queue_log.out_num == n ? 0 : -1;
+}
+
+/* Flip a bit of the descriptor of entry @index in the next call. */
+static inline int queue_corrupt(int fd, __u32 hwpt, __u32 index, __u32 word,
+				__u32 bit)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_QUEUE_CORRUPT, .id = hwpt,
+		.queue_corrupt = { .index = index, .word = word, .bit = bit },
+	};
+
+	return _test_op(fd, &cmd);
+}
+
 /* --- entry arrays ------------------------------------------------------- */
 
 struct ebuf {

@@ -36,32 +36,6 @@ struct desc {
 	__u64 qw[4];
 };
 
-/* The last @n descriptors the HWPT gave its queue, oldest first. */
-static int vtd_log(int fd, __u32 hwpt, struct desc *d, __u32 n, __u64 *total)
-{
-	struct iommu_inv_test_cmd cmd = {
-		.op = IOMMU_INV_TEST_OP_VTD_LOG, .id = hwpt,
-		.vtd_log = { .uptr = (uintptr_t)d, .num = n },
-	};
-	int rc = _test_op(fd, &cmd);
-
-	if (rc)
-		return rc;
-	if (total)
-		*total = cmd.vtd_log.out_total;
-	return cmd.vtd_log.out_num == n ? 0 : -1;
-}
-
-static int vtd_corrupt(int fd, __u32 hwpt, __u32 index, __u32 qw, __u32 bit)
-{
-	struct iommu_inv_test_cmd cmd = {
-		.op = IOMMU_INV_TEST_OP_VTD_CORRUPT, .id = hwpt,
-		.vtd_corrupt = { .index = index, .qw = qw, .bit = bit },
-	};
-
-	return _test_op(fd, &cmd);
-}
-
 static bool need_vtd(void)
 {
 	const char *s = getenv("IOMMUFD_INV_NEED_VTD");
@@ -123,7 +97,7 @@ FIXTURE_TEARDOWN(vtd)
 #define inv_log(_d, _n)							\
 	({								\
 		test_inv_ok();						\
-		ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, _d, _n, NULL)); \
+		ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, _d, _n, NULL)); \
 	})
 
 /* One entry becomes exactly @qw0/@qw1 (qw2, qw3 zero), then a wait. */
@@ -280,12 +254,12 @@ TEST_F(vtd, wait_fences_each_run)
 	__u64 before, after;
 	int i;
 
-	ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, d, 0, &before));
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 0, &before));
 	for (i = 0; i < 100; i++)
 		e_iotlb_pasid(&self->b, i % PASID_NUM);
 	test_inv_ok();
 	/* 64 + wait, 36 + wait. */
-	ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, d, 38, &after));
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 38, &after));
 	EXPECT_EQ(before + 102, after);
 	EXPECT_EQ(0x65, d[37].qw[0] & 0xffffffff);
 	EXPECT_NE(0, d[37].qw[1]);
@@ -294,7 +268,7 @@ TEST_F(vtd, wait_fences_each_run)
 	for (i = 0; i < 36; i++)
 		EXPECT_EQ(0x26, d[i + 1].qw[0] & 0xff);
 	/* The status data moves on from one wait to the next. */
-	ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, d, 64, NULL));
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 64, NULL));
 	EXPECT_NE(d[63].qw[0] >> 32, d[63 - 37].qw[0] >> 32);
 }
 
@@ -304,7 +278,7 @@ TEST_F(vtd, pasid_outside_window)
 	struct desc d[3];
 	__u64 before, after;
 
-	ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, d, 0, &before));
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 0, &before));
 	e_iotlb_pasid(&self->b, 1);
 	e_iotlb_pasid(&self->b, PASID_NUM);
 	e_iotlb_pasid(&self->b, 2);
@@ -312,7 +286,7 @@ TEST_F(vtd, pasid_outside_window)
 	EXPECT_EQ(0, self->res[0].hw_error);
 	EXPECT_EQ(2, self->inv.out_processed);
 	/* Entry 0 and its wait. */
-	ASSERT_EQ(0, vtd_log(self->fd, self->hwpt_id, d, 2, &after));
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 2, &after));
 	EXPECT_EQ(before + 2, after);
 	EXPECT_EQ(0x0000010112340026, d[0].qw[0]);
 
@@ -457,7 +431,7 @@ TEST_F(vtd, queue_error_on_the_right_entry)
 	for (i = 0; i < 5; i++)
 		e_iotlb_pasid(&self->b, i);
 	/* qword 2 is reserved in every 256-bit descriptor. */
-	ASSERT_EQ(0, vtd_corrupt(self->fd, self->hwpt_id, 2, 2, 0));
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 2, 2, 0));
 	test_inv_fails_at(0, EIO, 2);
 	EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
 	EXPECT_EQ(3, self->inv.out_processed);
@@ -467,13 +441,13 @@ TEST_F(vtd, queue_error_on_the_right_entry)
 	test_inv_ok();
 
 	/* Bit 13 of qword 0 is reserved in PASID-based IOTLB descriptors. */
-	ASSERT_EQ(0, vtd_corrupt(self->fd, self->hwpt_id, 0, 0, 13));
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 0, 0, 13));
 	test_inv_fails_at(0, EIO, 0);
 	EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
 	EXPECT_EQ(1, self->inv.out_processed);
 
 	/* With CONTINUE the entries after the failed one still run. */
-	ASSERT_EQ(0, vtd_corrupt(self->fd, self->hwpt_id, 1, 3, 63));
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 1, 3, 63));
 	test_inv_fails_at(IOMMU_INV_FLAG_CONTINUE, EIO, 1);
 	EXPECT_EQ(5, self->inv.out_processed);
 	EXPECT_EQ(1, self->inv.out_num_failed);
@@ -490,7 +464,7 @@ TEST_F(vtd, queue_error_in_a_later_run)
 
 	for (i = 0; i < 200; i++)
 		e_iotlb_range(&self->b, i % PASID_NUM, (__u64)i * PAGE, PAGE, 0);
-	ASSERT_EQ(0, vtd_corrupt(self->fd, self->hwpt_id, 150, 1, 8));
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 150, 1, 8));
 	test_inv_fails_at(0, EIO, 150);
 	EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
 	EXPECT_EQ(151, self->inv.out_processed);
@@ -501,8 +475,8 @@ TEST_F(vtd, queue_error_in_a_later_run)
 TEST_F(vtd, devtlb_timeout)
 {
 	struct iommu_inv_test_cmd cmd = {
-		.op = IOMMU_INV_TEST_OP_VTD_TIMEOUT, .id = self->hwpt_id,
-		.vtd_timeout = { .sid = SID_A },
+		.op = IOMMU_INV_TEST_OP_DEV_TIMEOUT, .id = self->hwpt_id,
+		.dev_timeout = { .sid = SID_A },
 	};
 
 	if (variant->queue == IOMMU_INV_VTD_QUEUE_HW) {
@@ -568,12 +542,12 @@ TEST(model_and_hardware_agree)
 		for (q = 0; q < 2; q++) {
 			memset(res[q], 0xa5, sizeof(res[q]));
 			if (f)
-				ASSERT_EQ(0, vtd_corrupt(fd, ids[q],
+				ASSERT_EQ(0, queue_corrupt(fd, ids[q],
 							 faults[f].index,
 							 faults[f].qw,
 							 faults[f].bit));
 			_test_inv(fd, ids[q], &b, 0, res[q], 8, &inv[q]);
-			ASSERT_EQ(0, vtd_log(fd, ids[q], d[q],
+			ASSERT_EQ(0, queue_log(fd, ids[q], d[q],
 					     inv[q].out_processed + 1, NULL));
 		}
 		EXPECT_EQ(inv[0].out_processed, inv[1].out_processed);

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SMMUv3 stage-1 HWPT type on the software model of the command queue.
+ *
+ * Golden vectors are written from the command layouts of the SMMUv3
+ * architecture specification (IHI 0070): dw0 bits 7:0 the opcode; the
+ * section of each layout is named at its test. The model refuses what an
+ * SMMU would (CERROR_ILL), and also any command outside the HWPT's VMID
+ * and stream IDs, so a bit flipped on the way (test ioctl) shows where
+ * errors are reported.
+ */
+#include <linux/capability.h>
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "iommufd_inv_utils.h"
+
+#define VMID 0x42
+/* Guest stream IDs and the physical ones they stand for. */
+#define VSID_ATS 0x10
+#define PSID_ATS 0x1000
+#define VSID_PLAIN 0x11
+#define PSID_PLAIN 0x1100
+
+struct cmd {
+	__u64 dw[2];
+};
+
+static int smmu_alloc(int fd, __u32 queue, __u16 vmid, __u32 *id)
+{
+	struct iommu_inv_hwpt_smmuv3_s1 cfg = { .queue = queue, .vmid = vmid };
+
+	return _test_hwpt_alloc(fd, IOMMU_INV_HWPT_SMMUV3_S1, &cfg,
+				sizeof(cfg), id);
+}
+
+static int smmu_vdev(int fd, __u32 hwpt, __u32 vsid, __u32 psid,
+		     __u32 flags)
+{
+	struct iommu_inv_vdev_smmuv3 cfg = { .flags = flags, .sid = psid };
+	struct iommu_inv_vdev_alloc cmd = {
+		.size = sizeof(cmd), .hwpt_id = hwpt, .virt_id = vsid,
+		.data_uptr = (uintptr_t)&cfg, .data_len = sizeof(cfg),
+	};
+
+	return ioctl(fd, IOMMU_INV_VDEV_ALLOC, &cmd);
+}
+
+static void e_raw(struct ebuf *b, __u64 dw0, __u64 dw1)
+{
+	struct iommu_inv_entry_smmuv3_cmd *e =
+		ebuf_add(b, IOMMU_INV_ENTRY_SMMUV3_CMD, sizeof(*e), 0);
+
+	e->cmd[0] = dw0;
+	e->cmd[1] = dw1;
+}
+
+FIXTURE(smmu) {
+	int fd;
+	__u32 hwpt_id;
+	struct ebuf b;
+	struct iommu_inv_hwpt_invalidate inv;
+	struct iommu_inv_result res[8];
+};
+
+FIXTURE_SETUP(smmu)
+{
+	self->fd = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_MODEL, VMID,
+				&self->hwpt_id));
+	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, VSID_ATS, PSID_ATS,
+			       IOMMU_INV_SMMU_DEV_ATS));
+	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, VSID_PLAIN,
+			       PSID_PLAIN, 0));
+	ebuf_init(&self->b, 16 * 1024);
+}
+
+FIXTURE_TEARDOWN(smmu)
+{
+	free(self->b.data);
+	close(self->fd);
+}
+
+/* One entry becomes exactly @dw0/@dw1, then a CMD_SYNC. */
+#define expect_one(_dw0, _dw1)						\
+	({								\
+		struct cmd __c[2];					\
+									\
+		test_inv_ok();						\
+		ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, __c, 2,	\
+				       NULL));				\
+		EXPECT_EQ((__u64)(_dw0), __c[0].dw[0]);			\
+		EXPECT_EQ((__u64)(_dw1), __c[0].dw[1]);			\
+		EXPECT_EQ(0x46, __c[1].dw[0]);				\
+		EXPECT_EQ(0, __c[1].dw[1]);				\
+		ebuf_reset(&self->b);					\
+	})
+
+/* The entry is refused before the queue, with CERROR_ILL. */
+#define expect_ill(_errno)						\
+	({								\
+		test_inv_fails_at(0, _errno, 0);			\
+		EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL,		\
+			  self->res[0].hw_error);			\
+		ebuf_reset(&self->b);					\
+	})
+
+TEST_F(smmu, info)
+{
+	struct iommu_inv_info info;
+
+	ASSERT_EQ(0, _test_get_info(self->fd, IOMMU_INV_HWPT_SMMUV3_S1,
+				    &info));
+	EXPECT_EQ(12, info.out_granule_log2);
+	EXPECT_EQ((1ULL << IOMMU_INV_ENTRY_IOTLB_ALL) |
+		  (1ULL << IOMMU_INV_ENTRY_IOTLB_PASID) |
+		  (1ULL << IOMMU_INV_ENTRY_IOTLB_RANGE) |
+		  (1ULL << IOMMU_INV_ENTRY_DEVTLB_PASID) |
+		  (1ULL << IOMMU_INV_ENTRY_DEVTLB_RANGE) |
+		  (1ULL << IOMMU_INV_ENTRY_SMMUV3_CMD), info.out_entry_types);
+	/* The CD cache is per stream: raw CFGI_CD commands carry it. */
+	e_pc_all(&self->b);
+	test_inv_fails_at(0, EOPNOTSUPP, 0);
+}
+
+/* 4.4.1 TLBI_NH_ALL (0x10): 47:32 VMID. 4.4.2 TLBI_NH_ASID: 63:48 ASID. */
+TEST_F(smmu, golden_tlbi_all_asid)
+{
+	e_iotlb_all(&self->b);
+	expect_one(0x0000004200000010, 0);
+	e_iotlb_pasid(&self->b, 7);
+	expect_one(0x0007004200000011, 0);
+	e_iotlb_pasid(&self->b, 0x10000);
+	test_inv_fails_at(0, EINVAL, 0);
+	EXPECT_EQ(0, self->res[0].hw_error);
+}
+
+/*
+ * 4.4.3 TLBI_NH_VA (0x12): dw0 16:12 NUM, 24:20 SCALE, VMID, ASID; dw1 0
+ * Leaf, 9:8 TTL, 11:10 TG (01 4 KiB), 63:12 address. The range is
+ * (NUM + 1) << SCALE pages from the address: the smallest that covers.
+ */
+TEST_F(smmu, golden_tlbi_range)
+{
+	/* One page, leaf. */
+	e_iotlb_range(&self->b, 7, 0x12345000, PAGE, IOMMU_INV_IOTLB_FLAG_LEAF);
+	expect_one(0x0007004200000012, 0x0000000012345401);
+	/* Three pages: NUM 2, SCALE 0. */
+	e_iotlb_range(&self->b, 7, 0x3000, 3 * PAGE, 0);
+	expect_one(0x0007004200002012, 0x0000000000003400);
+	/* 32 pages: NUM 31, SCALE 0. */
+	e_iotlb_range(&self->b, 7, 0, 32 * PAGE, 0);
+	expect_one(0x000700420001f012, 0x0000000000000400);
+	/* 33 pages: SCALE 1, NUM 16 (34 pages). */
+	e_iotlb_range(&self->b, 7, 0x100000, 33 * PAGE, 0);
+	expect_one(0x0007004200110012, 0x0000000000100400);
+	/* 2 MiB: 512 pages, SCALE 4, NUM 31. */
+	e_iotlb_range(&self->b, 7, 0x40200000, 0x200000, 0);
+	expect_one(0x000700420041f012, 0x0000000040200400);
+	/* 1 GiB: SCALE 13, NUM 31. */
+	e_iotlb_range(&self->b, 7, 0x40000000, 0x40000000, 0);
+	expect_one(0x0007004200d1f012, 0x0000000040000400);
+	/* Past what NUM and SCALE can say (2^37 pages): the whole ASID. */
+	e_iotlb_range(&self->b, 7, 0, 1ULL << 49, 0);
+	expect_one(0x0007004200000011, 0);
+}
+
+/*
+ * 4.5.1 ATC_INV (0x40): dw0 9 Global, 11 SSV, 31:12 SSID, 63:32 SID; dw1
+ * 5:0 Size (2^Size pages), 63:12 address aligned to it. The guest's
+ * stream ID is replaced by the physical one.
+ */
+TEST_F(smmu, golden_atc_inv)
+{
+	e_devtlb_range(&self->b, VSID_ATS, 5, 0x10000, 0x4000);
+	expect_one(0x0000100000005840, 0x0000000000010002);
+	/* Unaligned [20K, 28K): widened to the 16 KiB block at 16K. */
+	e_devtlb_range(&self->b, VSID_ATS, 5, 0x5000, 0x2000);
+	expect_one(0x0000100000005840, 0x0000000000004002);
+	/* A whole SSID: Size 52. */
+	e_devtlb_pasid(&self->b, VSID_ATS, 0xfffff);
+	expect_one(0x00001000fffff840, 0x0000000000000034);
+	/* Not a device of the HWPT; a device without ATS. */
+	e_devtlb_pasid(&self->b, 0x99, 0);
+	test_inv_fails_at(0, ENODEV, 0);
+	ebuf_reset(&self->b);
+	e_devtlb_pasid(&self->b, VSID_PLAIN, 0);
+	test_inv_fails_at(0, EINVAL, 0);
+}
+
+/* Raw guest commands: the VMID forced, the stream ID translated. */
+TEST_F(smmu, raw_commands_rewritten)
+{
+	/* TLBI_NH_VA naming the guest's own idea of a VMID. */
+	e_raw(&self->b, 0x0007009900000012, 0x5000);
+	expect_one(0x0007004200000012, 0x5000);
+	e_raw(&self->b, 0x0000000000000010, 0);
+	expect_one(0x0000004200000010, 0);
+	/* TLBI_NH_VAA with a range. */
+	e_raw(&self->b, 0x0000000100213013, 0x0000000000200501);
+	expect_one(0x0000004200213013, 0x0000000000200501);
+	/* 4.3.4 CFGI_CD (0x05): 31:12 SSID, 63:32 SID; dw1 0 Leaf. */
+	e_raw(&self->b, 0x0000001000003005, 1);
+	expect_one(0x0000100000003005, 1);
+	/* 4.3.5 CFGI_CD_ALL (0x06). */
+	e_raw(&self->b, 0x0000001100000006, 0);
+	expect_one(0x0000110000000006, 0);
+	/* ATC_INV, global. */
+	e_raw(&self->b, 0x0000001000000240, 0x34);
+	expect_one(0x0000100000000240, 0x34);
+}
+
+TEST_F(smmu, raw_commands_refused)
+{
+	static const __u8 illegal[] = {
+		0x00, 0x01,	/* PREFETCH_CONFIG */
+		0x03,		/* CFGI_STE */
+		0x04,		/* CFGI_ALL */
+		0x20,		/* TLBI_EL2_ALL */
+		0x28,		/* TLBI_S12_VMALL */
+		0x2a,		/* TLBI_S2_IPA */
+		0x30,		/* TLBI_NSNH_ALL */
+		0x46,		/* CMD_SYNC: the VMM's, not the guest's */
+		0x7f, 0xff,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(illegal); i++) {
+		e_raw(&self->b, illegal[i], 0);
+		expect_ill(EOPNOTSUPP);
+	}
+	/* Reserved bits. */
+	e_raw(&self->b, 0x0000000000000110, 0);		/* NH_ALL bit 8 */
+	expect_ill(EINVAL);
+	e_raw(&self->b, 0x0000000000000012, 0x2);	/* NH_VA dw1 bit 1 */
+	expect_ill(EINVAL);
+	e_raw(&self->b, 0x0000001000000405, 0);		/* CFGI_CD SSec */
+	expect_ill(EINVAL);
+	e_raw(&self->b, 0x0000000000000006, 2);		/* CFGI_CD_ALL dw1 */
+	expect_ill(EINVAL);
+	/* NUM without a granule. */
+	e_raw(&self->b, 0x0000000000001012, 0x5000);
+	expect_ill(EINVAL);
+	/* Streams the HWPT does not have, or without ATS. */
+	e_raw(&self->b, 0x0000009900000005, 0);
+	expect_ill(ENODEV);
+	e_raw(&self->b, 0x0000001100000040, 0);
+	expect_ill(EINVAL);
+	/* Nothing refused reached the queue. */
+	e_iotlb_all(&self->b);
+	expect_one(0x0000004200000010, 0);
+}
+
+/* A run of up to 64 commands, then its CMD_SYNC. */
+TEST_F(smmu, sync_fences_each_run)
+{
+	struct cmd c[64];
+	__u64 before, after;
+	int i;
+
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 0, &before));
+	for (i = 0; i < 70; i++)
+		e_iotlb_pasid(&self->b, i);
+	test_inv_ok();
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 8, &after));
+	EXPECT_EQ(before + 72, after);
+	EXPECT_EQ(0x46, c[7].dw[0]);
+	EXPECT_EQ(0x0045004200000011, c[6].dw[0]);
+}
+
+/* The queue's CERROR comes back on the entry whose command caused it. */
+TEST_F(smmu, queue_error_on_the_right_entry)
+{
+	struct iommu_inv_hwpt_info info;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		e_iotlb_pasid(&self->b, i);
+	/* NH_ASID bit 8: reserved. */
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 2, 0, 8));
+	test_inv_fails_at(0, EIO, 2);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+	EXPECT_EQ(3, self->inv.out_processed);
+	test_inv_ok();
+	/* Another VMID: the model holds the HWPT to its own. */
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 4, 0, 40));
+	test_inv_fails_at(IOMMU_INV_FLAG_CONTINUE, EIO, 4);
+	EXPECT_EQ(5, self->inv.out_processed);
+	ASSERT_EQ(0, _test_hwpt_info(self->fd, self->hwpt_id, &info));
+	EXPECT_EQ(2, info.out_hw_errors);
+}
+
+/* An ATC that does not answer fails the CMD_SYNC: on the ATC_INV entry. */
+TEST_F(smmu, atc_timeout)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_DEV_TIMEOUT, .id = self->hwpt_id,
+		.dev_timeout = { .sid = PSID_ATS },
+	};
+
+	ASSERT_EQ(0, _test_op(self->fd, &cmd));
+	e_iotlb_all(&self->b);
+	e_iotlb_pasid(&self->b, 1);
+	e_devtlb_pasid(&self->b, VSID_ATS, 0);
+	e_iotlb_all(&self->b);
+	test_inv_fails_at(0, ETIMEDOUT, 2);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ATC_INV_SYNC,
+		  self->res[0].hw_error);
+	EXPECT_EQ(3, self->inv.out_processed);
+	test_inv_ok();
+}
+
+TEST_F(smmu, alloc_checks)
+{
+	struct iommu_inv_hwpt_smmuv3_s1 cfg = {
+		.queue = IOMMU_INV_SMMU_QUEUE_MODEL, .vmid = 1, .__reserved = 1,
+	};
+	__u32 id;
+
+	EXPECT_ERRNO(EINVAL, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_MODEL,
+					0, &id));
+	EXPECT_ERRNO(ENODEV, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_HW, 1,
+					&id));
+	EXPECT_ERRNO(EOPNOTSUPP, smmu_alloc(self->fd, 9, 1, &id));
+	EXPECT_ERRNO(EOPNOTSUPP, _test_hwpt_alloc(self->fd,
+						  IOMMU_INV_HWPT_SMMUV3_S1,
+						  &cfg, sizeof(cfg), &id));
+	/* A stream ID has one owner; a failed device left no claim. */
+	EXPECT_ERRNO(EBUSY, smmu_vdev(self->fd, self->hwpt_id, 0x20, PSID_ATS,
+				      0));
+	EXPECT_ERRNO(EOPNOTSUPP, smmu_vdev(self->fd, self->hwpt_id, 0x20, 5,
+					   2));
+	EXPECT_ERRNO(EEXIST, smmu_vdev(self->fd, self->hwpt_id, VSID_ATS, 5,
+				       0));
+	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, 0x20, 5, 0));
+}
+
+TEST_F(smmu, needs_cap_sys_admin)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+	__u32 id;
+
+	ASSERT_EQ(0, syscall(SYS_capget, &hdr, data));
+	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
+	ASSERT_EQ(0, syscall(SYS_capset, &hdr, data));
+	EXPECT_ERRNO(EPERM, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_MODEL,
+				       7, &id));
+	EXPECT_ERRNO(EPERM, smmu_vdev(self->fd, self->hwpt_id, 0x20, 5, 0));
+}
+
+TEST_HARNESS_MAIN
