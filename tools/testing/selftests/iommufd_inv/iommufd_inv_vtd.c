@@ -543,12 +543,12 @@ TEST(model_and_hardware_agree)
 			memset(res[q], 0xa5, sizeof(res[q]));
 			if (f)
 				ASSERT_EQ(0, queue_corrupt(fd, ids[q],
-							 faults[f].index,
-							 faults[f].qw,
-							 faults[f].bit));
+							   faults[f].index,
+							   faults[f].qw,
+							   faults[f].bit));
 			_test_inv(fd, ids[q], &b, 0, res[q], 8, &inv[q]);
 			ASSERT_EQ(0, queue_log(fd, ids[q], d[q],
-					     inv[q].out_processed + 1, NULL));
+					       inv[q].out_processed + 1, NULL));
 		}
 		EXPECT_EQ(inv[0].out_processed, inv[1].out_processed);
 		EXPECT_EQ(inv[0].out_first_error, inv[1].out_first_error);
