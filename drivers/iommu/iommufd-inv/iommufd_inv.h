@@ -221,6 +221,18 @@ struct iommu_inv_call {
 	int error;
 };
 
+/* The generic IOTLB and device-TLB entry types, as entry_types bits. */
+#define IOMMU_INV_ENTRY_TLB_TYPES				\
+	(BIT_ULL(IOMMU_INV_ENTRY_IOTLB_ALL) |			\
+	 BIT_ULL(IOMMU_INV_ENTRY_IOTLB_PASID) |			\
+	 BIT_ULL(IOMMU_INV_ENTRY_IOTLB_RANGE) |			\
+	 BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_PASID) |		\
+	 BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_RANGE))
+/* The generic PASID-cache entry types. */
+#define IOMMU_INV_ENTRY_PASID_CACHE_TYPES			\
+	(BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_ALL) |		\
+	 BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_PASID))
+
 /* An entry length the UAPI allows: 8 to 256 bytes, a multiple of 8. */
 static inline bool iommu_inv_entry_len_valid(u32 len)
 {

@@ -203,13 +203,8 @@ static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 
 const struct iommu_inv_hwpt_ops iommu_inv_mock_ops = {
 	.type = IOMMU_INV_HWPT_MOCK,
-	.entry_types = BIT_ULL(IOMMU_INV_ENTRY_IOTLB_ALL) |
-		       BIT_ULL(IOMMU_INV_ENTRY_IOTLB_PASID) |
-		       BIT_ULL(IOMMU_INV_ENTRY_IOTLB_RANGE) |
-		       BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_PASID) |
-		       BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_RANGE) |
-		       BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_ALL) |
-		       BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_PASID),
+	.entry_types = IOMMU_INV_ENTRY_TLB_TYPES |
+		       IOMMU_INV_ENTRY_PASID_CACHE_TYPES,
 	.granule_log2 = 12,
 	.hwpt_size = sizeof(struct mock_hwpt),
 	.config_size = sizeof(struct iommu_inv_hwpt_mock),

@@ -379,11 +379,7 @@ static unsigned int smmu_invalidate(struct iommu_inv_hwpt *hwpt,
 
 const struct iommu_inv_hwpt_ops iommu_inv_smmu_ops = {
 	.type = IOMMU_INV_HWPT_SMMUV3_S1,
-	.entry_types = BIT_ULL(IOMMU_INV_ENTRY_IOTLB_ALL) |
-		       BIT_ULL(IOMMU_INV_ENTRY_IOTLB_PASID) |
-		       BIT_ULL(IOMMU_INV_ENTRY_IOTLB_RANGE) |
-		       BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_PASID) |
-		       BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_RANGE) |
+	.entry_types = IOMMU_INV_ENTRY_TLB_TYPES |
 		       BIT_ULL(IOMMU_INV_ENTRY_SMMUV3_CMD),
 	.granule_log2 = SMMU_PAGE_SHIFT,
 	.needs_admin = true,

@@ -393,13 +393,8 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 
 const struct iommu_inv_hwpt_ops iommu_inv_vtd_ops = {
 	.type = IOMMU_INV_HWPT_VTD_S1,
-	.entry_types = BIT_ULL(IOMMU_INV_ENTRY_IOTLB_ALL) |
-		       BIT_ULL(IOMMU_INV_ENTRY_IOTLB_PASID) |
-		       BIT_ULL(IOMMU_INV_ENTRY_IOTLB_RANGE) |
-		       BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_PASID) |
-		       BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_RANGE) |
-		       BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_ALL) |
-		       BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_PASID),
+	.entry_types = IOMMU_INV_ENTRY_TLB_TYPES |
+		       IOMMU_INV_ENTRY_PASID_CACHE_TYPES,
 	.granule_log2 = VTD_PAGE_SHIFT,
 	.needs_admin = true,
 	.hwpt_size = sizeof(struct vtd_hwpt),

@@ -9,8 +9,6 @@
  * and stream IDs, so a bit flipped on the way (test ioctl) shows where
  * errors are reported.
  */
-#include <linux/capability.h>
-#include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "iommufd_inv_utils.h"
@@ -338,15 +336,9 @@ TEST_F(smmu, alloc_checks)
 
 TEST_F(smmu, needs_cap_sys_admin)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {};
 	__u32 id;
 
-	ASSERT_EQ(0, syscall(SYS_capget, &hdr, data));
-	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
-	ASSERT_EQ(0, syscall(SYS_capset, &hdr, data));
+	ASSERT_EQ(0, drop_cap_sys_admin());
 	EXPECT_ERRNO(EPERM, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_MODEL,
 				       7, &id));
 	EXPECT_ERRNO(EPERM, smmu_vdev(self->fd, self->hwpt_id, 0x20, 5, 0));

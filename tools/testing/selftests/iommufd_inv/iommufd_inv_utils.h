@@ -13,7 +13,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/iommufd_inv.h>
+#include <sys/syscall.h>
 #include "../../../../drivers/iommu/iommufd-inv/iommufd_inv_test.h"
 
 #define DEV_PATH "/dev/iommu-inv"
@@ -131,6 +133,20 @@ static inline int _test_get_info(int fd, __u32 hwpt_type,
 	info->size = sizeof(*info);
 	info->hwpt_type = hwpt_type;
 	return ioctl(fd, IOMMU_INV_GET_INFO, info);
+}
+
+/* Drop CAP_SYS_ADMIN from this process's effective set. */
+static inline int drop_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
+	return syscall(SYS_capset, &hdr, data);
 }
 
 /* --- test ioctl --------------------------------------------------------- */

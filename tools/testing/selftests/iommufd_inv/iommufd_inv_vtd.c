@@ -14,9 +14,7 @@
  * Set IOMMUFD_INV_NEED_VTD=1 to fail, instead of skip, when no VT-d unit
  * is free.
  */
-#include <linux/capability.h>
 #include <stdio.h>
-#include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "iommufd_inv_utils.h"
@@ -398,15 +396,9 @@ TEST_F(vtd, vdev_checks)
 /* Host identifiers need CAP_SYS_ADMIN; the mock does not. */
 TEST_F(vtd, needs_cap_sys_admin)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {};
 	__u32 id;
 
-	ASSERT_EQ(0, syscall(SYS_capget, &hdr, data));
-	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
-	ASSERT_EQ(0, syscall(SYS_capset, &hdr, data));
+	ASSERT_EQ(0, drop_cap_sys_admin());
 
 	EXPECT_ERRNO(EPERM, vtd_alloc(self->fd, variant->queue, 9, 0, 1, &id));
 	EXPECT_ERRNO(EPERM, vtd_vdev(self->fd, self->hwpt_id, 0x30, 0x0008, 0,
