@@ -3,6 +3,7 @@
  * HWPT and virtual-device objects, and the registry of HWPT types.
  */
 #include <linux/capability.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -18,6 +19,29 @@ static const struct iommu_inv_hwpt_ops *iommu_inv_hwpt_op_table[] = {
 	[IOMMU_INV_HWPT_VTD_S1] = &iommu_inv_vtd_ops,
 	[IOMMU_INV_HWPT_SMMUV3_S1] = &iommu_inv_smmu_ops,
 };
+
+/**
+ * iommu_inv_pci_rid_check() - whether a host device ID names a device
+ * @rid: a VT-d source ID or SMMUv3 stream ID: PCI bus << 8 | devfn
+ *
+ * A host device ID given for real hardware must name a PCI device that
+ * exists, in segment 0: invalidations may then reach only devices this
+ * kernel knows.
+ *
+ * Return: 0, or -ENODEV.
+ */
+int iommu_inv_pci_rid_check(u32 rid)
+{
+	struct pci_dev *pdev;
+
+	if (!IS_ENABLED(CONFIG_PCI) || rid > U16_MAX)
+		return -ENODEV;
+	pdev = pci_get_domain_bus_and_slot(0, rid >> 8, rid & 0xff);
+	if (!pdev)
+		return -ENODEV;
+	pci_dev_put(pdev);
+	return 0;
+}
 
 /**
  * iommu_inv_hwpt_type() - the ops of an available HWPT type

@@ -272,6 +272,7 @@ u64 iommu_inv_hwpt_types(void);
 void iommu_inv_hwpt_destroy(struct iommu_inv_object *obj);
 void iommu_inv_vdev_destroy(struct iommu_inv_object *obj);
 int iommu_inv_copy_config(void *dst, size_t ksize, u64 uptr, u32 len);
+int iommu_inv_pci_rid_check(u32 rid);
 
 struct io_uring_cmd;
 int iommu_inv_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);

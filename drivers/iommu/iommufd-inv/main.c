@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 
 #include "iommufd_inv.h"
+#include "smmu.h"
 #include "vtd.h"
 #ifdef CONFIG_IOMMUFD_INV_TEST
 #include "iommufd_inv_test.h"
@@ -286,6 +287,7 @@ static void __exit iommu_inv_exit(void)
 {
 	misc_deregister(&iommu_inv_misc);
 	iommu_inv_vtd_unit_exit();
+	iommu_inv_smmu_unit_exit();
 }
 
 module_init(iommu_inv_init);

@@ -102,9 +102,8 @@ static struct iommu_inv_smmu_queue *smmu_queue_get(u32 kind)
 		return iommu_inv_mock_enabled ? iommu_inv_smmu_model_create() :
 						ERR_PTR(-EOPNOTSUPP);
 #endif
-	/* No driver for a real command queue yet. */
 	if (kind == IOMMU_INV_SMMU_QUEUE_HW)
-		return ERR_PTR(-ENODEV);
+		return iommu_inv_smmu_unit_get();
 	return ERR_PTR(-EOPNOTSUPP);
 }
 
@@ -122,7 +121,9 @@ static int smmu_hwpt_init(struct iommu_inv_hwpt *hwpt, const void *config)
 	q = smmu_queue_get(cfg->queue);
 	if (IS_ERR(q))
 		return PTR_ERR(q);
-	rc = xa_insert(&q->vmids, cfg->vmid, sh, GFP_KERNEL_ACCOUNT);
+	rc = -EINVAL;
+	if (cfg->vmid < BIT(q->vmid_bits))
+		rc = xa_insert(&q->vmids, cfg->vmid, sh, GFP_KERNEL_ACCOUNT);
 	if (rc) {
 		q->ops->release(q);
 		return rc;
@@ -155,6 +156,13 @@ static int smmu_vdev_init(struct iommu_inv_vdev *vdev, const void *config)
 		return -EOPNOTSUPP;
 	if (ats && !q->ats)
 		return -EOPNOTSUPP;
+	if (cfg->sid >= BIT_ULL(q->sid_bits))
+		return -EINVAL;
+	if (q->check_sid) {
+		rc = iommu_inv_pci_rid_check(cfg->sid);
+		if (rc)
+			return rc;
+	}
 	rc = xa_insert(&q->sids, cfg->sid, sd, GFP_KERNEL_ACCOUNT);
 	if (rc)
 		return rc;

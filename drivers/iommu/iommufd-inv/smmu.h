@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * SMMUv3 stage-1 HWPT type: the command encoder and validator (smmu.c) and
- * the command queues it feeds (smmu_model.c, tests only, for now).
+ * the command queues it feeds: a real SMMU's (smmu_unit.c) and a software
+ * model of one (smmu_model.c, tests only).
  */
 #ifndef __IOMMUFD_INV_SMMU_H
 #define __IOMMUFD_INV_SMMU_H
 
+#include <linux/err.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -50,16 +52,36 @@ struct iommu_inv_smmu_queue_ops {
  * @ops: its kind
  * @vmids: VMIDs given to HWPTs on this SMMU, one owner each
  * @sids: physical stream IDs given to devices on this SMMU, one owner each
+ * @vmid_bits: width of a VMID (IDR0.VMID16: 16, else 8)
+ * @sid_bits: width of a stream ID (IDR1.SIDSIZE)
  * @ril: range invalidation (IDR3.RIL): TLBI with TG, NUM and SCALE
  * @ats: ATS (IDR0.ATS): ATC invalidation
+ * @check_sid: with real hardware, a stream ID must name a PCI device
  */
 struct iommu_inv_smmu_queue {
 	const struct iommu_inv_smmu_queue_ops *ops;
 	struct xarray vmids;
 	struct xarray sids;
+	u8 vmid_bits;
+	u8 sid_bits;
 	bool ril;
 	bool ats;
+	bool check_sid;
 };
+
+#ifdef CONFIG_OF
+struct iommu_inv_smmu_queue *iommu_inv_smmu_unit_get(void);
+void iommu_inv_smmu_unit_exit(void);
+#else
+static inline struct iommu_inv_smmu_queue *iommu_inv_smmu_unit_get(void)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline void iommu_inv_smmu_unit_exit(void)
+{
+}
+#endif
 
 #ifdef CONFIG_IOMMUFD_INV_TEST
 struct iommu_inv_smmu_queue *iommu_inv_smmu_model_create(void);

@@ -168,6 +168,8 @@ struct iommu_inv_smmu_queue *iommu_inv_smmu_model_create(void)
 	m->q.ops = &model_ops;
 	xa_init(&m->q.vmids);
 	xa_init(&m->q.sids);
+	m->q.vmid_bits = 16;
+	m->q.sid_bits = 32;
 	m->q.ril = true;
 	m->q.ats = true;
 	return &m->q;

@@ -13,7 +13,6 @@
  */
 #include <linux/bitfield.h>
 #include <linux/log2.h>
-#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -155,17 +154,7 @@ static void vtd_hwpt_destroy(struct iommu_inv_hwpt *hwpt)
 /* With real hardware a source ID must name a PCI device that exists. */
 static int vtd_check_sid(struct iommu_inv_vtd_queue *q, u16 sid)
 {
-	struct pci_dev *pdev;
-
-	if (!q->check_sid)
-		return 0;
-	if (!IS_ENABLED(CONFIG_PCI))
-		return -ENODEV;
-	pdev = pci_get_domain_bus_and_slot(0, sid >> 8, sid & 0xff);
-	if (!pdev)
-		return -ENODEV;
-	pci_dev_put(pdev);
-	return 0;
+	return q->check_sid ? iommu_inv_pci_rid_check(sid) : 0;
 }
 
 static int vtd_vdev_init(struct iommu_inv_vdev *vdev, const void *config)

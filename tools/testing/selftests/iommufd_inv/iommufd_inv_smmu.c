@@ -1,28 +1,74 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The SMMUv3 stage-1 HWPT type on the software model of the command queue.
+ * The SMMUv3 stage-1 HWPT type, on the software model of the command
+ * queue and on a real one (QEMU's smmuv3, in the arm64 tier).
  *
  * Golden vectors are written from the command layouts of the SMMUv3
  * architecture specification (IHI 0070): dw0 bits 7:0 the opcode; the
  * section of each layout is named at its test. The model refuses what an
  * SMMU would (CERROR_ILL), and also any command outside the HWPT's VMID
  * and stream IDs, so a bit flipped on the way (test ioctl) shows where
- * errors are reported.
+ * errors are reported. The hardware variant runs the same tests on the
+ * SMMU's command queue; its stream IDs are the guest's PCI devices.
+ *
+ * Set IOMMUFD_INV_NEED_SMMU=1 to fail, instead of skip, when no SMMUv3 is
+ * free for the hardware variant.
  */
+
+#include <dirent.h>
+#include <stdio.h>
 
 #include "kselftest_harness.h"
 #include "iommufd_inv_utils.h"
 
 #define VMID 0x42
-/* Guest stream IDs and the physical ones they stand for. */
+/* Guest stream IDs of the HWPT's two devices. */
 #define VSID_ATS 0x10
-#define PSID_ATS 0x1000
 #define VSID_PLAIN 0x11
-#define PSID_PLAIN 0x1100
+/* The stream ID field of CFGI_CD(_ALL) and ATC_INV, dw0 63:32. */
+#define SID(x) ((__u64)(x) << 32)
 
 struct cmd {
 	__u64 dw[2];
 };
+
+static bool need_smmu(void)
+{
+	const char *s = getenv("IOMMUFD_INV_NEED_SMMU");
+
+	return s && *s == '1';
+}
+
+/* Allocation with the hardware queue failed: is an SMMU missing? */
+static bool no_unit(int err)
+{
+	return err == ENODEV || err == EBUSY;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	return *(const __u32 *)a < *(const __u32 *)b ? -1 :
+	       *(const __u32 *)a > *(const __u32 *)b;
+}
+
+/* Requester IDs of the PCI devices in segment 0, ascending. */
+static int pci_rids(__u32 *rids, int max)
+{
+	DIR *dir = opendir("/sys/bus/pci/devices");
+	unsigned int seg, bus, dev, fn;
+	struct dirent *de;
+	int n = 0;
+
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)) && n < max)
+		if (sscanf(de->d_name, "%x:%x:%x.%x", &seg, &bus, &dev,
+			   &fn) == 4 && !seg)
+			rids[n++] = bus << 8 | dev << 3 | fn;
+	closedir(dir);
+	qsort(rids, n, sizeof(*rids), cmp_u32);
+	return n;
+}
 
 static int smmu_alloc(int fd, __u32 queue, __u16 vmid, __u32 *id)
 {
@@ -56,21 +102,61 @@ static void e_raw(struct ebuf *b, __u64 dw0, __u64 dw1)
 FIXTURE(smmu) {
 	int fd;
 	__u32 hwpt_id;
+	/* Physical stream IDs: the two devices, and one more, unclaimed. */
+	__u32 psid_ats, psid_plain, psid_spare;
+	/* The SMMU has ATS, so the first device has it too. */
+	bool ats;
 	struct ebuf b;
 	struct iommu_inv_hwpt_invalidate inv;
 	struct iommu_inv_result res[8];
 };
 
+FIXTURE_VARIANT(smmu) {
+	__u32 queue;
+};
+
+FIXTURE_VARIANT_ADD(smmu, model) {
+	.queue = IOMMU_INV_SMMU_QUEUE_MODEL,
+};
+
+FIXTURE_VARIANT_ADD(smmu, hw) {
+	.queue = IOMMU_INV_SMMU_QUEUE_HW,
+};
+
 FIXTURE_SETUP(smmu)
 {
+	__u32 rids[16];
+
 	self->fd = open(DEV_PATH, O_RDWR);
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_MODEL, VMID,
-				&self->hwpt_id));
-	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, VSID_ATS, PSID_ATS,
-			       IOMMU_INV_SMMU_DEV_ATS));
+	if (smmu_alloc(self->fd, variant->queue, VMID, &self->hwpt_id)) {
+		if (variant->queue == IOMMU_INV_SMMU_QUEUE_HW &&
+		    no_unit(errno) && !need_smmu())
+			SKIP(return, "no free SMMUv3 (errno %d)", errno);
+		ASSERT_EQ(0, errno);
+	}
+	if (variant->queue == IOMMU_INV_SMMU_QUEUE_HW) {
+		/* The SMMU checks stream IDs against the PCI devices. */
+		ASSERT_LE(3, pci_rids(rids, 16));
+		self->psid_spare = rids[0];
+		self->psid_plain = rids[1];
+		self->psid_ats = rids[2];
+	} else {
+		self->psid_ats = 0x1000;
+		self->psid_plain = 0x1100;
+		self->psid_spare = 5;
+	}
+	self->ats = !smmu_vdev(self->fd, self->hwpt_id, VSID_ATS,
+			       self->psid_ats, IOMMU_INV_SMMU_DEV_ATS);
+	if (!self->ats) {
+		/* QEMU's smmuv3 has no ATS (IDR0.ATS = 0). */
+		ASSERT_EQ(EOPNOTSUPP, errno);
+		ASSERT_EQ(IOMMU_INV_SMMU_QUEUE_HW, variant->queue);
+		ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, VSID_ATS,
+				       self->psid_ats, 0));
+	}
 	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, VSID_PLAIN,
-			       PSID_PLAIN, 0));
+			       self->psid_plain, 0));
 	ebuf_init(&self->b, 16 * 1024);
 }
 
@@ -79,6 +165,12 @@ FIXTURE_TEARDOWN(smmu)
 	free(self->b.data);
 	close(self->fd);
 }
+
+#define need_ats()							\
+	({								\
+		if (!self->ats)						\
+			SKIP(return, "this SMMU has no ATS");		\
+	})
 
 /* One entry becomes exactly @dw0/@dw1, then a CMD_SYNC. */
 #define expect_one(_dw0, _dw1)						\
@@ -171,14 +263,15 @@ TEST_F(smmu, golden_tlbi_range)
  */
 TEST_F(smmu, golden_atc_inv)
 {
+	need_ats();
 	e_devtlb_range(&self->b, VSID_ATS, 5, 0x10000, 0x4000);
-	expect_one(0x0000100000005840, 0x0000000000010002);
+	expect_one(SID(self->psid_ats) | 0x5840, 0x0000000000010002);
 	/* Unaligned [20K, 28K): widened to the 16 KiB block at 16K. */
 	e_devtlb_range(&self->b, VSID_ATS, 5, 0x5000, 0x2000);
-	expect_one(0x0000100000005840, 0x0000000000004002);
+	expect_one(SID(self->psid_ats) | 0x5840, 0x0000000000004002);
 	/* A whole SSID: Size 52. */
 	e_devtlb_pasid(&self->b, VSID_ATS, 0xfffff);
-	expect_one(0x00001000fffff840, 0x0000000000000034);
+	expect_one(SID(self->psid_ats) | 0xfffff840, 0x0000000000000034);
 	/* Not a device of the HWPT; a device without ATS. */
 	e_devtlb_pasid(&self->b, 0x99, 0);
 	test_inv_fails_at(0, ENODEV, 0);
@@ -200,13 +293,14 @@ TEST_F(smmu, raw_commands_rewritten)
 	expect_one(0x0000004200213013, 0x0000000000200501);
 	/* 4.3.4 CFGI_CD (0x05): 31:12 SSID, 63:32 SID; dw1 0 Leaf. */
 	e_raw(&self->b, 0x0000001000003005, 1);
-	expect_one(0x0000100000003005, 1);
+	expect_one(SID(self->psid_ats) | 0x3005, 1);
 	/* 4.3.5 CFGI_CD_ALL (0x06). */
 	e_raw(&self->b, 0x0000001100000006, 0);
-	expect_one(0x0000110000000006, 0);
+	expect_one(SID(self->psid_plain) | 0x0006, 0);
 	/* ATC_INV, global. */
+	need_ats();
 	e_raw(&self->b, 0x0000001000000240, 0x34);
-	expect_one(0x0000100000000240, 0x34);
+	expect_one(SID(self->psid_ats) | 0x0240, 0x34);
 }
 
 TEST_F(smmu, raw_commands_refused)
@@ -245,6 +339,10 @@ TEST_F(smmu, raw_commands_refused)
 	expect_ill(ENODEV);
 	e_raw(&self->b, 0x0000001100000040, 0);
 	expect_ill(EINVAL);
+	if (!self->ats) {
+		e_raw(&self->b, 0x0000001000000040, 0);
+		expect_ill(EINVAL);
+	}
 	/* Nothing refused reached the queue. */
 	e_iotlb_all(&self->b);
 	expect_one(0x0000004200000010, 0);
@@ -267,26 +365,70 @@ TEST_F(smmu, sync_fences_each_run)
 	EXPECT_EQ(0x0045004200000011, c[6].dw[0]);
 }
 
-/* The queue's CERROR comes back on the entry whose command caused it. */
+/*
+ * The queue's CERROR comes back on the entry whose command caused it, in
+ * the first run of a call or a later one, and the queue goes on. An
+ * unknown opcode (bit 7 flipped: 0x11 becomes 0x91) is what every SMMU
+ * refuses.
+ */
 TEST_F(smmu, queue_error_on_the_right_entry)
 {
 	struct iommu_inv_hwpt_info info;
+	struct cmd c[37];
 	int i;
 
 	for (i = 0; i < 5; i++)
 		e_iotlb_pasid(&self->b, i);
-	/* NH_ASID bit 8: reserved. */
-	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 2, 0, 8));
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 2, 0, 7));
 	test_inv_fails_at(0, EIO, 2);
 	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
 	EXPECT_EQ(3, self->inv.out_processed);
 	test_inv_ok();
-	/* Another VMID: the model holds the HWPT to its own. */
-	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 4, 0, 40));
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 4, 0, 7));
 	test_inv_fails_at(IOMMU_INV_FLAG_CONTINUE, EIO, 4);
 	EXPECT_EQ(5, self->inv.out_processed);
+
+	/* Entry 70 is in the second run. */
+	ebuf_reset(&self->b);
+	for (i = 0; i < 100; i++)
+		e_iotlb_pasid(&self->b, i);
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 70, 0, 7));
+	test_inv_fails_at(0, EIO, 70);
+	EXPECT_EQ(71, self->inv.out_processed);
+	/* The second run: entries 64 to 99, then its CMD_SYNC. */
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 37, NULL));
+	EXPECT_EQ(0x0046004200000091ULL, c[6].dw[0]);
+	EXPECT_EQ(0x46, c[36].dw[0]);
+	test_inv_ok();
 	ASSERT_EQ(0, _test_hwpt_info(self->fd, self->hwpt_id, &info));
-	EXPECT_EQ(2, info.out_hw_errors);
+	EXPECT_EQ(3, info.out_hw_errors);
+}
+
+/*
+ * The model also holds commands to the HWPT's VMID and stream IDs; an SMMU
+ * need not (QEMU's does not), which is why the encoder must.
+ */
+TEST_F(smmu, model_checks_vmid_and_sid)
+{
+	e_iotlb_pasid(&self->b, 1);
+	e_raw(&self->b, 0x0000001100000006, 0);
+	/* VMID bit 8 (dw0 bit 40); a stream ID bit (dw0 bit 60). */
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 0, 0, 40));
+	if (variant->queue == IOMMU_INV_SMMU_QUEUE_HW) {
+		test_inv_ok();
+		ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 1, 0, 60));
+		test_inv_ok();
+		return;
+	}
+	test_inv_fails_at(0, EIO, 0);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 1, 0, 60));
+	test_inv_fails_at(0, EIO, 1);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+	/* A reserved bit of TLBI_NH_ASID (dw0 bit 8). */
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 0, 0, 8));
+	test_inv_fails_at(0, EIO, 0);
+	test_inv_ok();
 }
 
 /* An ATC that does not answer fails the CMD_SYNC: on the ATC_INV entry. */
@@ -294,9 +436,13 @@ TEST_F(smmu, atc_timeout)
 {
 	struct iommu_inv_test_cmd cmd = {
 		.op = IOMMU_INV_TEST_OP_DEV_TIMEOUT, .id = self->hwpt_id,
-		.dev_timeout = { .sid = PSID_ATS },
+		.dev_timeout = { .sid = self->psid_ats },
 	};
 
+	if (variant->queue == IOMMU_INV_SMMU_QUEUE_HW) {
+		EXPECT_ERRNO(EOPNOTSUPP, _test_op(self->fd, &cmd));
+		SKIP(return, "QEMU's smmuv3 has no ATS, so no ATC times out");
+	}
 	ASSERT_EQ(0, _test_op(self->fd, &cmd));
 	e_iotlb_all(&self->b);
 	e_iotlb_pasid(&self->b, 1);
@@ -312,26 +458,86 @@ TEST_F(smmu, atc_timeout)
 TEST_F(smmu, alloc_checks)
 {
 	struct iommu_inv_hwpt_smmuv3_s1 cfg = {
-		.queue = IOMMU_INV_SMMU_QUEUE_MODEL, .vmid = 1, .__reserved = 1,
+		.queue = variant->queue, .vmid = 1, .__reserved = 1,
 	};
 	__u32 id;
 
-	EXPECT_ERRNO(EINVAL, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_MODEL,
-					0, &id));
-	EXPECT_ERRNO(ENODEV, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_HW, 1,
-					&id));
+	EXPECT_ERRNO(EINVAL, smmu_alloc(self->fd, variant->queue, 0, &id));
+	if (!need_smmu())
+		EXPECT_ERRNO(ENODEV, smmu_alloc(self->fd,
+						IOMMU_INV_SMMU_QUEUE_HW, 1,
+						&id));
 	EXPECT_ERRNO(EOPNOTSUPP, smmu_alloc(self->fd, 9, 1, &id));
 	EXPECT_ERRNO(EOPNOTSUPP, _test_hwpt_alloc(self->fd,
 						  IOMMU_INV_HWPT_SMMUV3_S1,
 						  &cfg, sizeof(cfg), &id));
 	/* A stream ID has one owner; a failed device left no claim. */
-	EXPECT_ERRNO(EBUSY, smmu_vdev(self->fd, self->hwpt_id, 0x20, PSID_ATS,
-				      0));
-	EXPECT_ERRNO(EOPNOTSUPP, smmu_vdev(self->fd, self->hwpt_id, 0x20, 5,
-					   2));
-	EXPECT_ERRNO(EEXIST, smmu_vdev(self->fd, self->hwpt_id, VSID_ATS, 5,
+	EXPECT_ERRNO(EBUSY, smmu_vdev(self->fd, self->hwpt_id, 0x20,
+				      self->psid_ats, 0));
+	EXPECT_ERRNO(EOPNOTSUPP, smmu_vdev(self->fd, self->hwpt_id, 0x20,
+					   self->psid_spare, 2));
+	EXPECT_ERRNO(EEXIST, smmu_vdev(self->fd, self->hwpt_id, VSID_ATS,
+				       self->psid_spare, 0));
+	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, 0x20, self->psid_spare,
+			       0));
+}
+
+/*
+ * On an SMMU, a stream ID must be one the SMMU has (IDR1.SIDSIZE) and name
+ * a PCI device; the model takes any 32-bit stream ID.
+ */
+TEST_F(smmu, stream_ids_checked)
+{
+	__u32 rids[16], n, absent;
+
+	if (variant->queue == IOMMU_INV_SMMU_QUEUE_MODEL) {
+		ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, 0x20,
+				       0xfffffff0, 0));
+		return;
+	}
+	n = pci_rids(rids, 16);
+	/* 00:1f.7 is not among QEMU virt's devices. */
+	absent = 0x00ff;
+	while (bsearch(&absent, rids, n, sizeof(*rids), cmp_u32))
+		absent--;
+	EXPECT_ERRNO(ENODEV, smmu_vdev(self->fd, self->hwpt_id, 0x20, absent,
 				       0));
-	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, 0x20, 5, 0));
+	EXPECT_ERRNO(EINVAL, smmu_vdev(self->fd, self->hwpt_id, 0x20,
+				       0xfffffff0, 0));
+	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, 0x20, self->psid_spare,
+			       0));
+}
+
+/*
+ * On one SMMU a VMID and a stream ID have one owner across HWPTs and
+ * files; each model queue is an SMMU of its own.
+ */
+TEST_F(smmu, owners_across_files)
+{
+	int fd2 = open(DEV_PATH, O_RDWR);
+	bool hw = variant->queue == IOMMU_INV_SMMU_QUEUE_HW;
+	__u32 id;
+
+	ASSERT_LE(0, fd2);
+	if (hw) {
+		EXPECT_ERRNO(EBUSY, smmu_alloc(fd2, variant->queue, VMID, &id));
+		ASSERT_EQ(0, smmu_alloc(fd2, variant->queue, VMID + 1, &id));
+		EXPECT_ERRNO(EBUSY, smmu_vdev(fd2, id, VSID_PLAIN,
+					      self->psid_plain, 0));
+	} else {
+		ASSERT_EQ(0, smmu_alloc(fd2, variant->queue, VMID, &id));
+		ASSERT_EQ(0, smmu_vdev(fd2, id, VSID_PLAIN, self->psid_plain,
+				       0));
+	}
+	/* Closing the first file gives its claims back. */
+	close(self->fd);
+	self->fd = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, smmu_alloc(self->fd, variant->queue, VMID, &id));
+	if (hw)
+		ASSERT_EQ(0, smmu_vdev(self->fd, id, VSID_ATS, self->psid_ats,
+				       0));
+	close(fd2);
 }
 
 TEST_F(smmu, needs_cap_sys_admin)
@@ -339,9 +545,89 @@ TEST_F(smmu, needs_cap_sys_admin)
 	__u32 id;
 
 	ASSERT_EQ(0, drop_cap_sys_admin());
-	EXPECT_ERRNO(EPERM, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_MODEL,
-				       7, &id));
-	EXPECT_ERRNO(EPERM, smmu_vdev(self->fd, self->hwpt_id, 0x20, 5, 0));
+	EXPECT_ERRNO(EPERM, smmu_alloc(self->fd, variant->queue, 7, &id));
+	EXPECT_ERRNO(EPERM, smmu_vdev(self->fd, self->hwpt_id, 0x20,
+				      self->psid_spare, 0));
+}
+
+/*
+ * The same batches on the model and on the SMMU: the same results, the
+ * same commands. The faults are those an SMMU must catch: unknown opcodes
+ * and SSec on a configuration invalidation (CERROR_ILL); one flip turns a
+ * command into another valid one.
+ */
+TEST(model_and_hardware_agree)
+{
+	static const struct { __u32 index, dw, bit; } faults[] = {
+		{ 0, 0, 0 },	/* no fault: an all-success batch */
+		{ 1, 0, 7 },	/* TLBI_NH_ASID 0x11 -> 0x91 */
+		{ 3, 0, 10 },	/* CFGI_CD with SSec */
+		{ 0, 0, 6 },	/* TLBI_NH_ALL 0x10 -> 0x50 */
+		{ 4, 0, 10 },	/* CFGI_CD_ALL with SSec */
+		{ 5, 0, 0 },	/* TLBI_NH_VAA 0x13 -> TLBI_NH_VA: valid */
+		{ 7, 0, 7 },	/* the last entry of the first run */
+		{ 70, 0, 7 },	/* in the second run */
+	};
+	int fd = open(DEV_PATH, O_RDWR);
+	__u32 ids[2], queue[2] = { IOMMU_INV_SMMU_QUEUE_MODEL,
+				   IOMMU_INV_SMMU_QUEUE_HW };
+	struct iommu_inv_result res[2][8];
+	struct iommu_inv_hwpt_invalidate inv[2];
+	struct cmd c[2][16];
+	__u32 rids[16];
+	struct ebuf b;
+	unsigned int f, q, i;
+
+	ASSERT_LE(0, fd);
+	for (q = 0; q < 2; q++) {
+		if (smmu_alloc(fd, queue[q], VMID, &ids[q])) {
+			if (q && no_unit(errno) && !need_smmu())
+				SKIP(return, "no free SMMUv3");
+			ASSERT_EQ(0, errno);
+		}
+	}
+	ASSERT_LE(2, pci_rids(rids, 16));
+	for (q = 0; q < 2; q++)
+		ASSERT_EQ(0, smmu_vdev(fd, ids[q], VSID_PLAIN, rids[1], 0));
+
+	ebuf_init(&b, 8192);
+	e_iotlb_all(&b);
+	e_iotlb_pasid(&b, 3);
+	e_iotlb_range(&b, 3, 0x1000, 0x3000, IOMMU_INV_IOTLB_FLAG_LEAF);
+	e_raw(&b, SID(VSID_PLAIN) | 0x5005, 1);
+	e_raw(&b, SID(VSID_PLAIN) | 0x0006, 0);
+	e_raw(&b, 0x0000000000213013, 0x0000000000200501);
+	e_iotlb_range(&b, 1, 0x200000, PAGE, 0);
+	e_iotlb_all(&b);
+	for (i = 8; i < 72; i++)
+		e_iotlb_pasid(&b, i);
+
+	for (f = 0; f < ARRAY_SIZE(faults); f++) {
+		for (q = 0; q < 2; q++) {
+			memset(res[q], 0xa5, sizeof(res[q]));
+			if (f)
+				ASSERT_EQ(0, queue_corrupt(fd, ids[q],
+							   faults[f].index,
+							   faults[f].dw,
+							   faults[f].bit));
+			_test_inv(fd, ids[q], &b, 0, res[q], 8, &inv[q]);
+			ASSERT_EQ(0, queue_log(fd, ids[q], c[q], 16, NULL));
+		}
+		EXPECT_EQ(inv[0].out_processed, inv[1].out_processed);
+		EXPECT_EQ(inv[0].out_first_error, inv[1].out_first_error);
+		EXPECT_EQ(inv[0].out_num_failed, inv[1].out_num_failed);
+		EXPECT_EQ(f && f != 5 ? faults[f].index : b.num,
+			  inv[1].out_first_error);
+		for (i = 0; i < inv[0].out_results; i++) {
+			EXPECT_EQ(res[0][i].index, res[1][i].index);
+			EXPECT_EQ(res[0][i].error, res[1][i].error);
+			EXPECT_EQ(res[0][i].hw_error, res[1][i].hw_error);
+		}
+		/* The same commands, bit for bit, CMD_SYNCs included. */
+		EXPECT_EQ(0, memcmp(c[0], c[1], sizeof(c[0])));
+	}
+	free(b.data);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
