@@ -4,7 +4,7 @@
 # (scripts/setup.sh) and caches kernels under /var/cache/iommufd-inv.
 
 .PHONY: all setup run shell check check-debug check-runner check-intree \
-	check-all lint bench clean
+	check-arm64 check-all lint bench clean
 
 # Module, selftests and samples against Debian's 6.12 headers (out/debian).
 all:
@@ -37,6 +37,10 @@ check-runner:
 check-intree:
 	@bash scripts/check-all.sh intree
 
+# The SMMUv3 tests on QEMU's smmuv3: slim arm64 kernel, cross-built module.
+check-arm64:
+	@bash scripts/check-all.sh arm64
+
 lint:
 	@bash scripts/check-all.sh lint
 
@@ -46,7 +50,7 @@ bench:
 
 # Everything CI runs.
 check-all:
-	@bash scripts/check-all.sh lint debian runner debug intree
+	@bash scripts/check-all.sh lint debian runner debug intree arm64
 
 clean:
 	rm -rf out

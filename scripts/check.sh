@@ -22,7 +22,12 @@ out=$(bash "$TOP/scripts/build.sh" "$flavour")
 # QEMU's intel-iommu is there for the VT-d tests' hardware queue; they
 # fail rather than skip without it.
 vmargs=(--timeout 3000 --iommu)
-[ "$flavour" = debug ] && vmargs+=(--kmemleak)
+# The debug kernel has Smack, so the security_uring_cmd() test must run.
+need="IOMMUFD_INV_NEED_VTD=1"
+if [ "$flavour" = debug ]; then
+	vmargs+=(--kmemleak)
+	need+=" IOMMUFD_INV_NEED_LSM=1"
+fi
 
 tests=$(echo ${TESTS:-$SELFTESTS})
 adds=(--add "$TOP/scripts/guest-selftests.sh")
@@ -35,7 +40,7 @@ set +e
 bash "$TOP/scripts/vm-run.sh" --kernel "$(cat "$out/image")" \
 	--module "$out/iommufd_inv.ko" --modparams mock=1 \
 	"${adds[@]}" --dir "$out/vm" "${vmargs[@]}" \
-	-- "TEST_ARGS='${TEST_ARGS:-}' IOMMUFD_INV_NEED_VTD=1 ${TEST_ENV:-} sh /bin/guest-selftests.sh $tests" \
+	-- "TEST_ARGS='${TEST_ARGS:-}' $need ${TEST_ENV:-} sh /bin/guest-selftests.sh $tests" \
 	>"$tap" 2>"$out/vm-run.err"
 rc=$?
 set -e

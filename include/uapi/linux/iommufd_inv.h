@@ -235,7 +235,8 @@ struct iommu_inv_vdev_vtd {
  * DOC: SMMUv3 command queues
  *
  * @IOMMU_INV_SMMU_QUEUE_HW: the command queue of an SMMUv3 no other
- *	driver uses; this version has none to offer (-ENODEV).
+ *	driver uses: the first "arm,smmu-v3" device-tree node (-ENODEV if
+ *	there is none, -EBUSY if a driver holds it).
  * @IOMMU_INV_SMMU_QUEUE_MODEL: a software model of the command queue that
  *	decodes every command and checks every field; only with the test
  *	option and the "mock" module parameter.
@@ -247,7 +248,8 @@ struct iommu_inv_vdev_vtd {
  * struct iommu_inv_hwpt_smmuv3_s1 - config of an IOMMU_INV_HWPT_SMMUV3_S1
  * @flags: must be 0
  * @queue: IOMMU_INV_SMMU_QUEUE_*, the command queue to use
- * @vmid: host VMID of the guest, 1 to 65535; written into every TLB
+ * @vmid: host VMID of the guest, from 1 to the SMMU's widest (65535
+ *	with IDR0.VMID16, else 255; -EINVAL); written into every TLB
  *	invalidation whatever the guest put there; one HWPT per VMID and
  *	SMMU (-EBUSY)
  * @__reserved: must be 0
@@ -271,7 +273,9 @@ struct iommu_inv_hwpt_smmuv3_s1 {
  * @flags: IOMMU_INV_SMMU_DEV_*
  * @sid: the physical stream ID the guest's virtual one
  *	(&struct iommu_inv_vdev_alloc.virt_id) stands for; one HWPT per
- *	stream ID and SMMU (-EBUSY)
+ *	stream ID and SMMU (-EBUSY). On a real SMMU it must fit
+ *	IDR1.SIDSIZE (-EINVAL) and name a PCI device: bus << 8 | devfn in
+ *	segment 0 (-ENODEV).
  *
  * Needs CAP_SYS_ADMIN (-EPERM).
  */

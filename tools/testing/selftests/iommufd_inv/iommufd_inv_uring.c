@@ -3,14 +3,18 @@
  * iommufd-inv through io_uring: IORING_OP_URING_CMD in array and inline
  * mode, on plain, SQE128/CQE32 and SQPOLL rings and with a registered
  * file; linked chains; the non-blocking first issue; closing the device
- * and tearing the ring down with commands in flight.
+ * and tearing the ring down with commands in flight; an LSM's
+ * security_uring_cmd() refusing commands.
  *
- * Needs the module loaded with mock=1.
+ * Needs the module loaded with mock=1. Set IOMMUFD_INV_NEED_LSM=1 to fail,
+ * instead of skip, when no LSM with a uring_cmd hook (Smack) is active.
  */
 #include <liburing.h>
 #include <stddef.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 
 #include "kselftest_harness.h"
 #include "iommufd_inv_utils.h"
@@ -675,6 +679,108 @@ TEST_F(uring, ring_exit_with_commands_in_flight)
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;
 	ASSERT_EQ(files - 1, wait_num_files(self->probe, files - 1, 10000));
+}
+
+/* Smack is the active LSM: it checks uring_cmd (security_uring_cmd()). */
+static bool smack_active(void)
+{
+	char label[64] = "";
+	int fd = open("/proc/self/attr/smack/current", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, label, sizeof(label) - 1);
+	close(fd);
+	return n > 0;
+}
+
+/*
+ * In a child without CAP_MAC_OVERRIDE: one array-mode command on a plain
+ * and on an SQPOLL ring, each set up by the child. Exit status: 0 if both
+ * completed with @want, else the step that did not.
+ */
+static int uring_cmd_as_unprivileged(int fd, __u32 hwpt_id, int want)
+{
+	struct iommu_inv_hwpt_invalidate inv;
+	struct iommu_inv_result res[1];
+	unsigned int flags[] = { 0, IORING_SETUP_SQPOLL };
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	struct ebuf b;
+	unsigned int i;
+	int rc;
+
+	if (drop_cap(CAP_MAC_OVERRIDE))
+		return 10;
+	ebuf_init(&b, 256);
+	e_pc_all(&b);
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		struct io_uring_params p = { .flags = flags[i] };
+
+		if (io_uring_queue_init_params(8, &ring, &p))
+			return 20 + i;
+		inv_fill(&inv, hwpt_id, &b, 0, res, 1);
+		prep_array(io_uring_get_sqe(&ring), fd, false, &inv);
+		if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe))
+			return 30 + i;
+		rc = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+		io_uring_queue_exit(&ring);
+		if (rc != want)
+			return 40 + i;
+	}
+	free(b.data);
+	return 0;
+}
+
+static int run_child(int fd, __u32 hwpt_id, int want)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(uring_cmd_as_unprivileged(fd, hwpt_id, want));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * io_uring asks the LSM before each command reaches the driver. With the
+ * device labelled so that its opener may not read it, Smack refuses the
+ * command: it completes with -EACCES and nothing is carried out. With
+ * the label back, the same command works.
+ */
+TEST(security_uring_cmd)
+{
+	static const char secret[] = "iommufd-inv-test";
+	const char *need = getenv("IOMMUFD_INV_NEED_LSM");
+	int fd = open(DEV_PATH, O_RDWR);
+	char label[256];
+	ssize_t len;
+	__u32 hwpt_id;
+
+	ASSERT_LE(0, fd);
+	if (!smack_active()) {
+		ASSERT_FALSE(need && *need == '1');
+		SKIP(return, "no LSM with a uring_cmd hook (Smack) is active");
+	}
+	ASSERT_EQ(0, _test_hwpt_alloc_mock(fd, 10, &hwpt_id));
+	len = fgetxattr(fd, "security.SMACK64", label, sizeof(label));
+	ASSERT_LT(0, len);
+
+	ASSERT_EQ(0, fsetxattr(fd, "security.SMACK64", secret,
+			       strlen(secret), 0));
+	EXPECT_EQ(0, run_child(fd, hwpt_id, -EACCES));
+	EXPECT_EQ(0, _test_mock_seen(fd, hwpt_id,
+				     IOMMU_INV_ENTRY_PASID_CACHE_ALL));
+
+	ASSERT_EQ(0, fsetxattr(fd, "security.SMACK64", label, len, 0));
+	EXPECT_EQ(0, run_child(fd, hwpt_id, 1));
+	EXPECT_EQ(2, _test_mock_seen(fd, hwpt_id,
+				     IOMMU_INV_ENTRY_PASID_CACHE_ALL));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -135,8 +135,8 @@ static inline int _test_get_info(int fd, __u32 hwpt_type,
 	return ioctl(fd, IOMMU_INV_GET_INFO, info);
 }
 
-/* Drop CAP_SYS_ADMIN from this process's effective set. */
-static inline int drop_cap_sys_admin(void)
+/* Drop capability @cap from this process's effective set. */
+static inline int drop_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -145,7 +145,7 @@ static inline int drop_cap_sys_admin(void)
 
 	if (syscall(SYS_capget, &hdr, data))
 		return -1;
-	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
+	data[cap / 32].effective &= ~(1U << (cap % 32));
 	return syscall(SYS_capset, &hdr, data);
 }
 

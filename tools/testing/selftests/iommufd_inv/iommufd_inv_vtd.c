@@ -398,7 +398,7 @@ TEST_F(vtd, needs_cap_sys_admin)
 {
 	__u32 id;
 
-	ASSERT_EQ(0, drop_cap_sys_admin());
+	ASSERT_EQ(0, drop_cap(CAP_SYS_ADMIN));
 
 	EXPECT_ERRNO(EPERM, vtd_alloc(self->fd, variant->queue, 9, 0, 1, &id));
 	EXPECT_ERRNO(EPERM, vtd_vdev(self->fd, self->hwpt_id, 0x30, 0x0008, 0,
