@@ -22,10 +22,11 @@ out=$(bash "$TOP/scripts/build.sh" "$flavour")
 # QEMU's intel-iommu is there for the VT-d tests' hardware queue; they
 # fail rather than skip without it.
 vmargs=(--timeout 3000 --iommu)
-# The debug kernel has Smack, so the security_uring_cmd() test must run.
+# The debug kernel has Smack, chosen at boot, so the security_uring_cmd()
+# test must run.
 need="IOMMUFD_INV_NEED_VTD=1"
 if [ "$flavour" = debug ]; then
-	vmargs+=(--kmemleak)
+	vmargs+=(--kmemleak --append "lsm=capability,smack")
 	need+=" IOMMUFD_INV_NEED_LSM=1"
 fi
 

@@ -6,7 +6,7 @@
 #
 #   scripts/vm-run.sh --kernel IMAGE [--module KO] [--modparams "a=1"]
 #       [--add FILE]... [--iommu] [--timeout S] [--dir DIR] [--kmemleak]
-#       [--interactive] -- COMMAND...
+#       [--append "kernel args"] [--interactive] -- COMMAND...
 #
 # COMMAND runs in the guest with the added files in /bin. Its output is on
 # the second serial port (DIR/output.log, echoed here); the kernel console
@@ -17,6 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernel="" module="" modparams="" iommu=0 timeout=600 dir="" kmemleak=0
+extra_append=""
 interactive=0
 adds=()
 while [ $# -gt 0 ]; do
@@ -29,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--dir) dir=$2; shift 2 ;;
 	--kmemleak) kmemleak=1; shift ;;
+	--append) extra_append=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--) shift; break ;;
 	*) die "vm-run: unknown option $1" ;;
@@ -108,7 +110,7 @@ chmod +x "$root/init"
 machine="q35"
 iommu_args=()
 append="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 quiet loglevel=7"
-append+=" 8250.nr_uarts=2 intel_iommu=off intremap=off"
+append+=" 8250.nr_uarts=2 intel_iommu=off intremap=off $extra_append"
 if [ "$iommu" = 1 ]; then
 	machine="q35,kernel-irqchip=split"
 	iommu_args=(-device intel-iommu,intremap=off,x-scalable-mode=on,device-iotlb=on)

@@ -44,6 +44,38 @@ int iommu_inv_pci_rid_check(u32 rid)
 }
 
 /**
+ * iommu_inv_unit_get() - a hardware unit, taken on first use
+ * @slot: where the unit (or why it could not be taken) is kept
+ * @probe: finds and takes the unit; returns it or an ERR_PTR
+ *
+ * A unit that cannot be taken (none, driven by another driver, lacking a
+ * feature) is not tried again until the module is reloaded; a failed
+ * allocation is.
+ *
+ * Return: the unit, or the ERR_PTR of the first attempt.
+ */
+void *iommu_inv_unit_get(struct iommu_inv_unit_slot *slot,
+			 void *(*probe)(void))
+{
+	void *u;
+
+	mutex_lock(&slot->lock);
+	if (!slot->unit && !slot->err) {
+		u = probe();
+		if (IS_ERR(u)) {
+			if (PTR_ERR(u) != -ENOMEM)
+				slot->err = PTR_ERR(u);
+			mutex_unlock(&slot->lock);
+			return u;
+		}
+		slot->unit = u;
+	}
+	u = slot->unit ?: ERR_PTR(slot->err);
+	mutex_unlock(&slot->lock);
+	return u;
+}
+
+/**
  * iommu_inv_hwpt_type() - the ops of an available HWPT type
  * @type: IOMMU_INV_HWPT_*
  *

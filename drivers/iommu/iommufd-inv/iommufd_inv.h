@@ -274,6 +274,22 @@ void iommu_inv_vdev_destroy(struct iommu_inv_object *obj);
 int iommu_inv_copy_config(void *dst, size_t ksize, u64 uptr, u32 len);
 int iommu_inv_pci_rid_check(u32 rid);
 
+/**
+ * struct iommu_inv_unit_slot - a hardware unit this module takes on first
+ *	use and keeps until it is unloaded
+ * @lock: serializes the first uses
+ * @unit: the unit, once taken
+ * @err: why it could not be taken
+ */
+struct iommu_inv_unit_slot {
+	struct mutex lock; /* see @lock above */
+	void *unit;
+	int err;
+};
+
+void *iommu_inv_unit_get(struct iommu_inv_unit_slot *slot,
+			 void *(*probe)(void));
+
 struct io_uring_cmd;
 int iommu_inv_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 

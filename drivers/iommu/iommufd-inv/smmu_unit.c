@@ -90,9 +90,9 @@ struct smmu_unit {
 	bool broken;
 };
 
-static DEFINE_MUTEX(smmu_unit_probe_lock);
-static struct smmu_unit *smmu_unit;
-static int smmu_unit_err;
+static struct iommu_inv_unit_slot smmu_slot = {
+	.lock = __MUTEX_INITIALIZER(smmu_slot.lock),
+};
 
 static void smmu_put_cmd(struct smmu_unit *u, u32 slot, u64 dw0, u64 dw1)
 {
@@ -312,7 +312,7 @@ static int smmu_find(struct resource *res)
 	return 0;
 }
 
-static struct smmu_unit *smmu_unit_probe(void)
+static void *smmu_unit_probe(void)
 {
 	struct iommu_inv_smmu_cmd first[1];
 	unsigned int done;
@@ -374,33 +374,16 @@ out_free:
 /**
  * iommu_inv_smmu_unit_get() - the SMMUv3 this module owns
  *
- * Takes the SMMU on first use. One that cannot be taken (none, driven by
- * another driver, not coherent) is not tried again until the module is
- * reloaded; a failed allocation is.
+ * Takes it on first use (iommu_inv_unit_get()).
  *
- * Return: its queue, or ERR_PTR(-ENODEV), ERR_PTR(-EBUSY) or another
- * error of the first attempt.
+ * Return: its queue, or ERR_PTR(-ENODEV) (none), ERR_PTR(-EBUSY) (driven
+ * by another driver) or another error of the first attempt.
  */
 struct iommu_inv_smmu_queue *iommu_inv_smmu_unit_get(void)
 {
-	struct iommu_inv_smmu_queue *q;
-	struct smmu_unit *u;
+	struct smmu_unit *u = iommu_inv_unit_get(&smmu_slot, smmu_unit_probe);
 
-	mutex_lock(&smmu_unit_probe_lock);
-	if (!smmu_unit && !smmu_unit_err) {
-		u = smmu_unit_probe();
-		if (IS_ERR(u)) {
-			if (PTR_ERR(u) != -ENOMEM)
-				smmu_unit_err = PTR_ERR(u);
-			q = ERR_CAST(u);
-			goto out_unlock;
-		}
-		smmu_unit = u;
-	}
-	q = smmu_unit ? &smmu_unit->q : ERR_PTR(smmu_unit_err);
-out_unlock:
-	mutex_unlock(&smmu_unit_probe_lock);
-	return q;
+	return IS_ERR(u) ? ERR_CAST(u) : &u->q;
 }
 
 /**
@@ -408,7 +391,7 @@ out_unlock:
  */
 void iommu_inv_smmu_unit_exit(void)
 {
-	struct smmu_unit *u = smmu_unit;
+	struct smmu_unit *u = smmu_slot.unit;
 
 	if (!u)
 		return;
@@ -421,5 +404,5 @@ void iommu_inv_smmu_unit_exit(void)
 	xa_destroy(&u->q.sids);
 	mutex_destroy(&u->lock);
 	kfree(u);
-	smmu_unit = NULL;
+	smmu_slot.unit = NULL;
 }

@@ -90,9 +90,9 @@ struct vtd_unit {
 	bool broken;
 };
 
-static DEFINE_MUTEX(vtd_unit_probe_lock);
-static struct vtd_unit *vtd_unit;
-static int vtd_unit_err;
+static struct iommu_inv_unit_slot vtd_slot = {
+	.lock = __MUTEX_INITIALIZER(vtd_slot.lock),
+};
 
 static void vtd_wait_desc(struct iommu_inv_vtd_desc *d, u32 *status, u32 data)
 {
@@ -332,7 +332,7 @@ static void vtd_unit_disable(struct vtd_unit *u)
 	}
 }
 
-static struct vtd_unit *vtd_unit_probe(void)
+static void *vtd_unit_probe(void)
 {
 	struct iommu_inv_vtd_desc first;
 	unsigned int done;
@@ -396,33 +396,16 @@ out_free:
 /**
  * iommu_inv_vtd_unit_get() - the VT-d unit this module owns
  *
- * Takes the unit on first use. A unit that cannot be taken (none, in use
- * by another driver, not scalable-mode capable) is not tried again until
- * the module is reloaded; a failed allocation is.
+ * Takes it on first use (iommu_inv_unit_get()).
  *
- * Return: its queue, or ERR_PTR(-ENODEV), ERR_PTR(-EBUSY) or another
- * error of the first attempt.
+ * Return: its queue, or ERR_PTR(-ENODEV) (none), ERR_PTR(-EBUSY) (driven
+ * by another driver) or another error of the first attempt.
  */
 struct iommu_inv_vtd_queue *iommu_inv_vtd_unit_get(void)
 {
-	struct iommu_inv_vtd_queue *q;
-	struct vtd_unit *u;
+	struct vtd_unit *u = iommu_inv_unit_get(&vtd_slot, vtd_unit_probe);
 
-	mutex_lock(&vtd_unit_probe_lock);
-	if (!vtd_unit && !vtd_unit_err) {
-		u = vtd_unit_probe();
-		if (IS_ERR(u)) {
-			if (PTR_ERR(u) != -ENOMEM)
-				vtd_unit_err = PTR_ERR(u);
-			q = ERR_CAST(u);
-			goto out_unlock;
-		}
-		vtd_unit = u;
-	}
-	q = vtd_unit ? &vtd_unit->q : ERR_PTR(vtd_unit_err);
-out_unlock:
-	mutex_unlock(&vtd_unit_probe_lock);
-	return q;
+	return IS_ERR(u) ? ERR_CAST(u) : &u->q;
 }
 
 /**
@@ -430,7 +413,7 @@ out_unlock:
  */
 void iommu_inv_vtd_unit_exit(void)
 {
-	struct vtd_unit *u = vtd_unit;
+	struct vtd_unit *u = vtd_slot.unit;
 
 	if (!u)
 		return;
@@ -441,5 +424,5 @@ void iommu_inv_vtd_unit_exit(void)
 	xa_destroy(&u->q.owners);
 	mutex_destroy(&u->lock);
 	kfree(u);
-	vtd_unit = NULL;
+	vtd_slot.unit = NULL;
 }
