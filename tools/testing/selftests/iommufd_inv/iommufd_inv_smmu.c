@@ -32,18 +32,7 @@ struct cmd {
 	__u64 dw[2];
 };
 
-static bool need_smmu(void)
-{
-	const char *s = getenv("IOMMUFD_INV_NEED_SMMU");
-
-	return s && *s == '1';
-}
-
-/* Allocation with the hardware queue failed: is an SMMU missing? */
-static bool no_unit(int err)
-{
-	return err == ENODEV || err == EBUSY;
-}
+#define need_smmu() env_needs("IOMMUFD_INV_NEED_SMMU")
 
 static int cmp_u32(const void *a, const void *b)
 {

@@ -755,7 +755,6 @@ static int run_child(int fd, __u32 hwpt_id, int want)
 TEST(security_uring_cmd)
 {
 	static const char secret[] = "iommufd-inv-test";
-	const char *need = getenv("IOMMUFD_INV_NEED_LSM");
 	int fd = open(DEV_PATH, O_RDWR);
 	char label[256];
 	ssize_t len;
@@ -763,7 +762,7 @@ TEST(security_uring_cmd)
 
 	ASSERT_LE(0, fd);
 	if (!smack_active()) {
-		ASSERT_FALSE(need && *need == '1');
+		ASSERT_FALSE(env_needs("IOMMUFD_INV_NEED_LSM"));
 		SKIP(return, "no LSM with a uring_cmd hook (Smack) is active");
 	}
 	ASSERT_EQ(0, _test_hwpt_alloc_mock(fd, 10, &hwpt_id));

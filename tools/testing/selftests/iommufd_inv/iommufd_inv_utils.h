@@ -135,6 +135,20 @@ static inline int _test_get_info(int fd, __u32 hwpt_type,
 	return ioctl(fd, IOMMU_INV_GET_INFO, info);
 }
 
+/* The environment says @name=1: a tier where what it names must exist. */
+static inline bool env_needs(const char *name)
+{
+	const char *s = getenv(name);
+
+	return s && *s == '1';
+}
+
+/* An allocation on a hardware queue failed: is the unit missing? */
+static inline bool no_unit(int err)
+{
+	return err == ENODEV || err == EBUSY;
+}
+
 /* Drop capability @cap from this process's effective set. */
 static inline int drop_cap(int cap)
 {

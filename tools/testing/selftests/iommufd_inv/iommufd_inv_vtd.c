@@ -34,18 +34,7 @@ struct desc {
 	__u64 qw[4];
 };
 
-static bool need_vtd(void)
-{
-	const char *s = getenv("IOMMUFD_INV_NEED_VTD");
-
-	return s && *s == '1';
-}
-
-/* Allocation with the hardware queue failed: is a unit missing? */
-static bool no_unit(int err)
-{
-	return err == ENODEV || err == EBUSY;
-}
+#define need_vtd() env_needs("IOMMUFD_INV_NEED_VTD")
 
 FIXTURE(vtd) {
 	int fd;
