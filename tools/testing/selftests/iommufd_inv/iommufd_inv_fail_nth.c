@@ -427,6 +427,78 @@ static void check_vtd_inv(struct __test_metadata *_metadata,
 	free(c->b.data);
 }
 
+/* --- SMMUv3: the model queue ------------------------------------------- */
+
+#define NTH_VMID 0x55
+#define NTH_PSID 0x1234
+
+static int run_smmu_alloc(struct nth_ctx *c)
+{
+	return smmu_alloc(c->fd, IOMMU_INV_SMMU_QUEUE_MODEL, NTH_VMID,
+			  &c->hwpt_id) ? -errno : 0;
+}
+
+/* Made whole or not at all, and a failure left the VMID free. */
+static void check_smmu_alloc(struct __test_metadata *_metadata,
+			     struct nth_ctx *c, int rc)
+{
+	check_alloc(_metadata, c, rc);
+	if (rc)
+		ASSERT_EQ(0, run_smmu_alloc(c));
+}
+
+static void prep_smmu(struct __test_metadata *_metadata, struct nth_ctx *c)
+{
+	ASSERT_EQ(0, run_smmu_alloc(c));
+	c->objects = objects(c);
+}
+
+static int run_smmu_vdev(struct nth_ctx *c)
+{
+	return smmu_vdev(c->fd, c->hwpt_id, 0x42, NTH_PSID,
+			 IOMMU_INV_SMMU_DEV_ATS) ? -errno : 0;
+}
+
+/* A failure left the stream ID free. */
+static void check_smmu_vdev(struct __test_metadata *_metadata,
+			    struct nth_ctx *c, int rc)
+{
+	check_alloc(_metadata, c, rc);
+	if (rc)
+		ASSERT_EQ(0, run_smmu_vdev(c));
+}
+
+static void prep_smmu_inv(struct __test_metadata *_metadata,
+			  struct nth_ctx *c)
+{
+	prep_smmu(_metadata, c);
+	ASSERT_EQ(0, run_smmu_vdev(c));
+	c->objects = objects(c);
+	ebuf_init(&c->b, 256);
+	e_iotlb_range(&c->b, 1, 0x3000, 0x2000, 0);
+	e_devtlb_pasid(&c->b, 0x42, 2);
+	e_smmu_cmd(&c->b, 0xff, 0);	/* an unknown opcode: a result */
+	e_smmu_cmd(&c->b, 0x0000004200000006ULL, 0);	/* CFGI_CD_ALL */
+	memset(&c->inv, 0, sizeof(c->inv));
+	memset(c->res, 0, sizeof(c->res));
+}
+
+/* The refused command reported, the others carried out; or nothing. */
+static void check_smmu_inv(struct __test_metadata *_metadata,
+			   struct nth_ctx *c, int rc)
+{
+	if (rc == -EOPNOTSUPP) {
+		ASSERT_EQ(4, c->inv.out_processed);
+		ASSERT_EQ(2, c->inv.out_first_error);
+		ASSERT_EQ(1, c->inv.out_results);
+		ASSERT_EQ(2, c->res[0].index);
+		ASSERT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, c->res[0].hw_error);
+	} else {
+		ASSERT_TRUE(ERRNO_OK(-rc));
+	}
+	free(c->b.data);
+}
+
 static const struct nth_path paths[] = {
 	{ "GET_INFO", prep_nothing, run_get_info, check_get_info },
 	{ "HWPT_ALLOC", prep_nothing, run_hwpt_alloc, check_alloc },
@@ -442,6 +514,10 @@ static const struct nth_path paths[] = {
 	  check_vtd_alloc },
 	{ "VT-d VDEV_ALLOC", prep_vtd, run_vtd_vdev, check_vtd_vdev },
 	{ "VT-d HWPT_INVALIDATE", prep_vtd_inv, run_inv, check_vtd_inv },
+	{ "SMMUv3 HWPT_ALLOC (model)", prep_nothing, run_smmu_alloc,
+	  check_smmu_alloc },
+	{ "SMMUv3 VDEV_ALLOC", prep_smmu, run_smmu_vdev, check_smmu_vdev },
+	{ "SMMUv3 HWPT_INVALIDATE", prep_smmu_inv, run_inv, check_smmu_inv },
 };
 
 /*
@@ -503,6 +579,9 @@ FIXTURE_VARIANT_ADD(fail_nth, vtd_alloc_model) { .path = 8 };
 FIXTURE_VARIANT_ADD(fail_nth, vtd_alloc_unit) { .path = 9 };
 FIXTURE_VARIANT_ADD(fail_nth, vtd_vdev_alloc) { .path = 10 };
 FIXTURE_VARIANT_ADD(fail_nth, vtd_invalidate) { .path = 11 };
+FIXTURE_VARIANT_ADD(fail_nth, smmu_alloc) { .path = 12 };
+FIXTURE_VARIANT_ADD(fail_nth, smmu_vdev_alloc) { .path = 13 };
+FIXTURE_VARIANT_ADD(fail_nth, smmu_invalidate) { .path = 14 };
 
 FIXTURE_SETUP(fail_nth)
 {

@@ -59,35 +59,6 @@ static int pci_rids(__u32 *rids, int max)
 	return n;
 }
 
-static int smmu_alloc(int fd, __u32 queue, __u16 vmid, __u32 *id)
-{
-	struct iommu_inv_hwpt_smmuv3_s1 cfg = { .queue = queue, .vmid = vmid };
-
-	return _test_hwpt_alloc(fd, IOMMU_INV_HWPT_SMMUV3_S1, &cfg,
-				sizeof(cfg), id);
-}
-
-static int smmu_vdev(int fd, __u32 hwpt, __u32 vsid, __u32 psid,
-		     __u32 flags)
-{
-	struct iommu_inv_vdev_smmuv3 cfg = { .flags = flags, .sid = psid };
-	struct iommu_inv_vdev_alloc cmd = {
-		.size = sizeof(cmd), .hwpt_id = hwpt, .virt_id = vsid,
-		.data_uptr = (uintptr_t)&cfg, .data_len = sizeof(cfg),
-	};
-
-	return ioctl(fd, IOMMU_INV_VDEV_ALLOC, &cmd);
-}
-
-static void e_raw(struct ebuf *b, __u64 dw0, __u64 dw1)
-{
-	struct iommu_inv_entry_smmuv3_cmd *e =
-		ebuf_add(b, IOMMU_INV_ENTRY_SMMUV3_CMD, sizeof(*e), 0);
-
-	e->cmd[0] = dw0;
-	e->cmd[1] = dw1;
-}
-
 FIXTURE(smmu) {
 	int fd;
 	__u32 hwpt_id;
@@ -268,23 +239,23 @@ TEST_F(smmu, golden_atc_inv)
 TEST_F(smmu, raw_commands_rewritten)
 {
 	/* TLBI_NH_VA naming the guest's own idea of a VMID. */
-	e_raw(&self->b, 0x0007009900000012, 0x5000);
+	e_smmu_cmd(&self->b, 0x0007009900000012, 0x5000);
 	expect_one(0x0007004200000012, 0x5000);
-	e_raw(&self->b, 0x0000000000000010, 0);
+	e_smmu_cmd(&self->b, 0x0000000000000010, 0);
 	expect_one(0x0000004200000010, 0);
 	/* TLBI_NH_VAA with a range. */
-	e_raw(&self->b, 0x0000000100213013, 0x0000000000200501);
+	e_smmu_cmd(&self->b, 0x0000000100213013, 0x0000000000200501);
 	expect_one(0x0000004200213013, 0x0000000000200501);
 	/* 4.3.4 CFGI_CD (0x05): 31:12 SSID, 63:32 SID; dw1 0 Leaf. */
-	e_raw(&self->b, 0x0000001000003005, 1);
+	e_smmu_cmd(&self->b, 0x0000001000003005, 1);
 	expect_one(SID(self->psid_ats) | 0x3005, 1);
 	/* 4.3.5 CFGI_CD_ALL (0x06). */
-	e_raw(&self->b, 0x0000001100000006, 0);
+	e_smmu_cmd(&self->b, 0x0000001100000006, 0);
 	expect_one(SID(self->psid_plain) | 0x0006, 0);
 	/* ATC_INV, global. */
 	if (!self->ats)
 		SKIP(return, "this SMMU has no ATS");
-	e_raw(&self->b, 0x0000001000000240, 0x34);
+	e_smmu_cmd(&self->b, 0x0000001000000240, 0x34);
 	expect_one(SID(self->psid_ats) | 0x0240, 0x34);
 }
 
@@ -304,28 +275,28 @@ TEST_F(smmu, raw_commands_refused)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(illegal); i++) {
-		e_raw(&self->b, illegal[i], 0);
+		e_smmu_cmd(&self->b, illegal[i], 0);
 		expect_ill(EOPNOTSUPP);
 	}
 	/* Reserved bits. */
-	e_raw(&self->b, 0x0000000000000110, 0);		/* NH_ALL bit 8 */
+	e_smmu_cmd(&self->b, 0x0000000000000110, 0);		/* NH_ALL bit 8 */
 	expect_ill(EINVAL);
-	e_raw(&self->b, 0x0000000000000012, 0x2);	/* NH_VA dw1 bit 1 */
+	e_smmu_cmd(&self->b, 0x0000000000000012, 0x2);	/* NH_VA dw1 bit 1 */
 	expect_ill(EINVAL);
-	e_raw(&self->b, 0x0000001000000405, 0);		/* CFGI_CD SSec */
+	e_smmu_cmd(&self->b, 0x0000001000000405, 0);		/* CFGI_CD SSec */
 	expect_ill(EINVAL);
-	e_raw(&self->b, 0x0000000000000006, 2);		/* CFGI_CD_ALL dw1 */
+	e_smmu_cmd(&self->b, 0x0000000000000006, 2);		/* CFGI_CD_ALL dw1 */
 	expect_ill(EINVAL);
 	/* NUM without a granule. */
-	e_raw(&self->b, 0x0000000000001012, 0x5000);
+	e_smmu_cmd(&self->b, 0x0000000000001012, 0x5000);
 	expect_ill(EINVAL);
 	/* Streams the HWPT does not have, or without ATS. */
-	e_raw(&self->b, 0x0000009900000005, 0);
+	e_smmu_cmd(&self->b, 0x0000009900000005, 0);
 	expect_ill(ENODEV);
-	e_raw(&self->b, 0x0000001100000040, 0);
+	e_smmu_cmd(&self->b, 0x0000001100000040, 0);
 	expect_ill(EINVAL);
 	if (!self->ats) {
-		e_raw(&self->b, 0x0000001000000040, 0);
+		e_smmu_cmd(&self->b, 0x0000001000000040, 0);
 		expect_ill(EINVAL);
 	}
 	/* Nothing refused reached the queue. */
@@ -396,7 +367,7 @@ TEST_F(smmu, queue_error_on_the_right_entry)
 TEST_F(smmu, model_checks_vmid_and_sid)
 {
 	e_iotlb_pasid(&self->b, 1);
-	e_raw(&self->b, 0x0000001100000006, 0);
+	e_smmu_cmd(&self->b, 0x0000001100000006, 0);
 	/* VMID bit 8 (dw0 bit 40); a stream ID bit (dw0 bit 60). */
 	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 0, 0, 40));
 	if (variant->queue == IOMMU_INV_SMMU_QUEUE_HW) {
@@ -579,9 +550,9 @@ TEST(model_and_hardware_agree)
 	e_iotlb_all(&b);
 	e_iotlb_pasid(&b, 3);
 	e_iotlb_range(&b, 3, 0x1000, 0x3000, IOMMU_INV_IOTLB_FLAG_LEAF);
-	e_raw(&b, SID(VSID_PLAIN) | 0x5005, 1);
-	e_raw(&b, SID(VSID_PLAIN) | 0x0006, 0);
-	e_raw(&b, 0x0000000000213013, 0x0000000000200501);
+	e_smmu_cmd(&b, SID(VSID_PLAIN) | 0x5005, 1);
+	e_smmu_cmd(&b, SID(VSID_PLAIN) | 0x0006, 0);
+	e_smmu_cmd(&b, 0x0000000000213013, 0x0000000000200501);
 	e_iotlb_range(&b, 1, 0x200000, PAGE, 0);
 	e_iotlb_all(&b);
 	for (i = 8; i < 72; i++)

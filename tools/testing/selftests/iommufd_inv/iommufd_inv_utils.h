@@ -108,6 +108,28 @@ static inline int vtd_vdev(int fd, __u32 hwpt, __u32 virt, __u16 sid,
 	return rc;
 }
 
+/* An SMMUv3 stage-1 HWPT with host VMID @vmid, on queue @queue. */
+static inline int smmu_alloc(int fd, __u32 queue, __u16 vmid, __u32 *id)
+{
+	struct iommu_inv_hwpt_smmuv3_s1 cfg = { .queue = queue, .vmid = vmid };
+
+	return _test_hwpt_alloc(fd, IOMMU_INV_HWPT_SMMUV3_S1, &cfg,
+				sizeof(cfg), id);
+}
+
+/* A device behind an SMMUv3 HWPT: guest stream ID @vsid is @psid. */
+static inline int smmu_vdev(int fd, __u32 hwpt, __u32 vsid, __u32 psid,
+			    __u32 flags)
+{
+	struct iommu_inv_vdev_smmuv3 cfg = { .flags = flags, .sid = psid };
+	struct iommu_inv_vdev_alloc cmd = {
+		.size = sizeof(cmd), .hwpt_id = hwpt, .virt_id = vsid,
+		.data_uptr = (uintptr_t)&cfg, .data_len = sizeof(cfg),
+	};
+
+	return ioctl(fd, IOMMU_INV_VDEV_ALLOC, &cmd);
+}
+
 static inline int _test_destroy(int fd, __u32 id)
 {
 	struct iommu_inv_destroy cmd = { .size = sizeof(cmd), .id = id };
@@ -381,6 +403,16 @@ static inline void e_pc_pasid(struct ebuf *b, __u32 pasid)
 		ebuf_add(b, IOMMU_INV_ENTRY_PASID_CACHE_PASID, sizeof(*e), 0);
 
 	e->pasid = pasid;
+}
+
+/* A raw SMMUv3 command, two doublewords. */
+static inline void e_smmu_cmd(struct ebuf *b, __u64 dw0, __u64 dw1)
+{
+	struct iommu_inv_entry_smmuv3_cmd *e =
+		ebuf_add(b, IOMMU_INV_ENTRY_SMMUV3_CMD, sizeof(*e), 0);
+
+	e->cmd[0] = dw0;
+	e->cmd[1] = dw1;
 }
 
 /* The HWPT_INVALIDATE argument for @b, results into @res (room @nres). */
