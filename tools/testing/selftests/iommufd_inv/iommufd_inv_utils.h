@@ -440,6 +440,46 @@ static inline int _test_inv(int fd, __u32 hwpt_id, const struct ebuf *b,
 	return ioctl(fd, IOMMU_INV_HWPT_INVALIDATE, cmd);
 }
 
+/*
+ * Model against hardware: the same call on the model's HWPT (@ids[0]) and
+ * the hardware's (@ids[1]), with a bit of entry @fault[0] (word @fault[1],
+ * bit @fault[2]) flipped on the way to each queue unless @fault is NULL.
+ */
+static inline int inv_on_both(int fd, const __u32 ids[2], const struct ebuf *b,
+			      const __u32 *fault,
+			      struct iommu_inv_result res[2][8],
+			      struct iommu_inv_hwpt_invalidate inv[2])
+{
+	unsigned int q;
+
+	for (q = 0; q < 2; q++) {
+		memset(res[q], 0xa5, sizeof(res[q]));
+		if (fault && queue_corrupt(fd, ids[q], fault[0], fault[1],
+					   fault[2]))
+			return -1;
+		_test_inv(fd, ids[q], b, 0, res[q], 8, &inv[q]);
+	}
+	return 0;
+}
+
+/* ...and both calls came out the same: counts and every result. */
+#define EXPECT_SAME_ON_BOTH(_res, _inv)					\
+	({								\
+		struct iommu_inv_result (*__r)[8] = (_res);		\
+		struct iommu_inv_hwpt_invalidate *__v = (_inv);		\
+		unsigned int __i;					\
+									\
+		EXPECT_EQ(__v[0].out_processed, __v[1].out_processed);	\
+		EXPECT_EQ(__v[0].out_first_error, __v[1].out_first_error); \
+		EXPECT_EQ(__v[0].out_num_failed, __v[1].out_num_failed); \
+		EXPECT_EQ(__v[0].out_results, __v[1].out_results);	\
+		for (__i = 0; __i < __v[0].out_results; __i++) {	\
+			EXPECT_EQ(__r[0][__i].index, __r[1][__i].index); \
+			EXPECT_EQ(__r[0][__i].error, __r[1][__i].error); \
+			EXPECT_EQ(__r[0][__i].hw_error, __r[1][__i].hw_error); \
+		}							\
+	})
+
 /* Submit self->b to self->hwpt_id; results in self->res, out in self->inv. */
 #define test_inv(_flags)						\
 	_test_inv(self->fd, self->hwpt_id, &self->b, _flags, self->res,	\

@@ -480,7 +480,7 @@ TEST_F(vtd, devtlb_timeout)
  */
 TEST(model_and_hardware_agree)
 {
-	static const struct { __u32 index, qw, bit; } faults[] = {
+	static const __u32 faults[][3] = {
 		{ 0, 0, 0 },	/* no fault: an all-success batch */
 		{ 1, 0, 52 },	/* PASID-based IOTLB: 63:52 reserved */
 		{ 5, 1, 1 },	/* device-TLB: qword 1 bits 10:1 reserved */
@@ -520,26 +520,13 @@ TEST(model_and_hardware_agree)
 	e_iotlb_all(&b);
 
 	for (f = 0; f < ARRAY_SIZE(faults); f++) {
-		for (q = 0; q < 2; q++) {
-			memset(res[q], 0xa5, sizeof(res[q]));
-			if (f)
-				ASSERT_EQ(0, queue_corrupt(fd, ids[q],
-							   faults[f].index,
-							   faults[f].qw,
-							   faults[f].bit));
-			_test_inv(fd, ids[q], &b, 0, res[q], 8, &inv[q]);
+		ASSERT_EQ(0, inv_on_both(fd, ids, &b, f ? faults[f] : NULL,
+					 res, inv));
+		for (q = 0; q < 2; q++)
 			ASSERT_EQ(0, queue_log(fd, ids[q], d[q],
 					       inv[q].out_processed + 1, NULL));
-		}
-		EXPECT_EQ(inv[0].out_processed, inv[1].out_processed);
-		EXPECT_EQ(inv[0].out_first_error, inv[1].out_first_error);
-		EXPECT_EQ(inv[0].out_num_failed, inv[1].out_num_failed);
-		EXPECT_EQ(f ? faults[f].index : b.num, inv[1].out_first_error);
-		for (i = 0; i < inv[0].out_results; i++) {
-			EXPECT_EQ(res[0][i].index, res[1][i].index);
-			EXPECT_EQ(res[0][i].error, res[1][i].error);
-			EXPECT_EQ(res[0][i].hw_error, res[1][i].hw_error);
-		}
+		EXPECT_SAME_ON_BOTH(res, inv);
+		EXPECT_EQ(f ? faults[f][0] : b.num, inv[1].out_first_error);
 		/* Same descriptors but for the DID; the waits differ. */
 		for (i = 0; i < inv[0].out_processed; i++) {
 			EXPECT_EQ(d[0][i].qw[0] & ~0xffff0000ULL,
