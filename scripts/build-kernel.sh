@@ -25,6 +25,10 @@ arm64)	karch=arm64; image=arch/arm64/boot/Image; target=Image
 *)	die "unknown arch $arch" ;;
 esac
 
+# One build per key at a time: a second caller waits for the first.
+mkdir -p "$CACHE/kernels"
+exec 9>"$out.lock"
+flock 9
 if [ -f "$out/.done" ]; then
 	echo "$out"
 	exit 0
@@ -47,6 +51,10 @@ while IFS= read -r line; do
 	CONFIG_*=y|CONFIG_*=m)
 		if ! grep -qx "$line" "$out/.config"; then
 			log "config option not set: $line"; bad=1
+		fi ;;
+	CONFIG_*=n)
+		if grep -q "^${line%=n}=" "$out/.config"; then
+			log "config option not off: $line"; bad=1
 		fi ;;
 	esac
 done <"$frag"
