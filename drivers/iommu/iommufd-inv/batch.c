@@ -260,16 +260,20 @@ static void iommu_inv_engine_record(struct iommu_inv_engine *e, u32 index,
 }
 
 /*
- * A non-blocking call may find the HWPT busy only while it has done
- * nothing: no entry carried out, no result written. Later in the call the
- * wait is bounded by one run of the other caller.
+ * A non-blocking call may find the HWPT or its queue busy only while it
+ * has done nothing: no entry carried out, no result written. Later in the
+ * call the wait is bounded by one run of the other caller.
  */
-static bool iommu_inv_engine_lock(struct iommu_inv_engine *e)
+static bool iommu_inv_engine_nonblock(const struct iommu_inv_call *call)
 {
-	struct iommu_inv_call *call = e->call;
-	struct iommu_inv_hwpt *hwpt = call->hwpt;
+	return call->nonblock && !call->processed && !call->num_failed;
+}
 
-	if (!call->nonblock || call->processed || call->num_failed) {
+static bool iommu_inv_engine_lock(struct iommu_inv_engine *e, bool nonblock)
+{
+	struct iommu_inv_hwpt *hwpt = e->call->hwpt;
+
+	if (!nonblock) {
 		mutex_lock(&hwpt->lock);
 		return true;
 	}
@@ -285,20 +289,28 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 {
 	struct iommu_inv_hwpt *hwpt = e->call->hwpt;
 	struct iommu_inv_batch batch;
-	unsigned int done = 0;
+	unsigned int done = 0, n;
 
 	while (done < e->npend && !e->stop) {
 		batch.entries = e->pend + done;
 		batch.num = e->npend - done;
 		batch.first_index = e->pend_first + done;
+		batch.nonblock = iommu_inv_engine_nonblock(e->call);
 		batch.error = 0;
 		batch.hw_error = 0;
 
-		if (!iommu_inv_engine_lock(e))
+		if (!iommu_inv_engine_lock(e, batch.nonblock))
 			break;
-		done += hwpt->ops->invalidate(hwpt, &batch);
+		n = hwpt->ops->invalidate(hwpt, &batch);
 		mutex_unlock(&hwpt->lock);
 
+		if (!n && batch.nonblock && batch.error == -EAGAIN) {
+			/* The type's queue was busy; nothing was done. */
+			e->again = true;
+			e->stop = true;
+			break;
+		}
+		done += n;
 		e->call->processed = e->pend_first + done;
 		if (done < e->npend) {
 			/* -EAGAIN would make io_uring issue the call again. */

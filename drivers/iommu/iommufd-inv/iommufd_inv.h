@@ -90,6 +90,10 @@ struct iommu_inv_engine;
  *	kernel's structure for its type (a longer entry has a zero tail)
  * @num: how many
  * @first_index: array index of @entries[0] in the caller's array
+ * @nonblock: the caller must not sleep, and nothing of its call has been
+ *	done yet: a type whose queue is busy (its lock taken) returns 0 with
+ *	@error -EAGAIN, having done nothing, and the call is issued again
+ *	where it may block
  * @error: set by the op for the entry it stopped at
  * @hw_error: IOMMU_INV_HWERR_* for that entry, or 0
  */
@@ -97,6 +101,7 @@ struct iommu_inv_batch {
 	const struct iommu_inv_entry_hdr * const *entries;
 	unsigned int num;
 	u32 first_index;
+	bool nonblock;
 	int error;
 	u32 hw_error;
 };

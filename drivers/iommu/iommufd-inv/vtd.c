@@ -367,8 +367,12 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 		int qrc;
 
 		vtd_testq(vh, batch->first_index, n, false);
-		qrc = vh->q->ops->submit(vh->q, vh->descs, n, &done,
-					 &batch->hw_error);
+		qrc = vh->q->ops->submit(vh->q, vh->descs, n, batch->nonblock,
+					 &done, &batch->hw_error);
+		if (qrc == -EAGAIN) {
+			batch->error = qrc;
+			return 0;
+		}
 		vtd_testq(vh, batch->first_index, n + 1, true);
 		if (qrc) {
 			batch->error = qrc;

@@ -36,13 +36,14 @@ struct iommu_inv_vtd_queue;
  *	@n; or a negative errno with *@done the number of descriptors that
  *	completed before the one that failed and *@hw_error its
  *	IOMMU_INV_HWERR_* code. Later descriptors are not carried out, and
- *	the queue works again for the next call.
+ *	the queue works again for the next call. With @nonblock, a queue
+ *	another submitter holds gives -EAGAIN at once, with nothing done.
  * @release: drop the HWPT's hold on the queue
  */
 struct iommu_inv_vtd_queue_ops {
 	int (*submit)(struct iommu_inv_vtd_queue *q,
 		      struct iommu_inv_vtd_desc *descs, unsigned int n,
-		      unsigned int *done, u32 *hw_error);
+		      bool nonblock, unsigned int *done, u32 *hw_error);
 	void (*release)(struct iommu_inv_vtd_queue *q);
 };
 

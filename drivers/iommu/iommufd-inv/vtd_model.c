@@ -119,7 +119,7 @@ static bool model_check(const struct iommu_inv_vtd_desc *d)
 
 static int model_submit(struct iommu_inv_vtd_queue *q,
 			struct iommu_inv_vtd_desc *descs, unsigned int n,
-			unsigned int *done, u32 *hw_error)
+			bool nonblock, unsigned int *done, u32 *hw_error)
 {
 	struct vtd_model *m = container_of(q, struct vtd_model, q);
 	struct iommu_inv_vtd_desc *wait = &descs[n];

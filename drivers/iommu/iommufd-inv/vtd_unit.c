@@ -183,16 +183,19 @@ static int vtd_recover(struct vtd_unit *u, u32 fsts)
 
 static int vtd_unit_submit(struct iommu_inv_vtd_queue *q,
 			   struct iommu_inv_vtd_desc *descs, unsigned int n,
-			   unsigned int *done, u32 *hw_error)
+			   bool nonblock, unsigned int *done, u32 *hw_error)
 {
 	struct vtd_unit *u = container_of(q, struct vtd_unit, q);
 	unsigned int start, i, at;
 	u64 iqer;
 	int rc, err;
 
-	mutex_lock(&u->lock);
 	*done = 0;
 	*hw_error = 0;
+	if (!nonblock)
+		mutex_lock(&u->lock);
+	else if (!mutex_trylock(&u->lock))
+		return -EAGAIN;
 	if (u->broken) {
 		rc = -EIO;
 		goto out_unlock;
@@ -374,7 +377,7 @@ static void *vtd_unit_probe(void)
 	 * A first wait: proves the queue works, and leaves a wait as the
 	 * last descriptor, which is what lets the queue be disabled again.
 	 */
-	rc = vtd_unit_submit(&u->q, &first, 0, &done, &hw_error);
+	rc = vtd_unit_submit(&u->q, &first, 0, false, &done, &hw_error);
 	if (rc)
 		goto out_disable;
 	pr_info("iommufd-inv: VT-d unit at %#llx: queued invalidation on\n",
