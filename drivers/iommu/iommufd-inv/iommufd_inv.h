@@ -342,10 +342,28 @@ int iommu_inv_smmu_test(struct iommu_inv_hwpt *hwpt,
 			struct iommu_inv_test_cmd *cmd);
 extern atomic_t iommu_inv_num_files;
 extern bool iommu_inv_mock_enabled;
+extern bool iommu_inv_fake_units;
 extern const struct iommu_inv_hwpt_ops iommu_inv_mock_ops;
 int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd);
+#ifdef CONFIG_ACPI
+int iommu_inv_vtd_fake_fault(u32 fault, u32 sid);
+#else
+static inline int iommu_inv_vtd_fake_fault(u32 fault, u32 sid)
+{
+	return -ENODEV;
+}
+#endif
+#ifdef CONFIG_OF
+int iommu_inv_smmu_fake_fault(u32 fault, u32 sid);
+#else
+static inline int iommu_inv_smmu_fake_fault(u32 fault, u32 sid)
+{
+	return -ENODEV;
+}
+#endif
 #else
 #define iommu_inv_mock_enabled false
+#define iommu_inv_fake_units false
 #endif
 
 #endif /* __IOMMUFD_INV_H */

@@ -23,6 +23,28 @@ enum {
 	IOMMU_INV_TEST_OP_QUEUE_LOG,
 	IOMMU_INV_TEST_OP_QUEUE_CORRUPT,
 	IOMMU_INV_TEST_OP_DEV_TIMEOUT,
+	IOMMU_INV_TEST_OP_UNIT_FAULT,
+};
+
+/*
+ * What UNIT_FAULT makes a fake unit (module loaded with fake_units=1) do.
+ * A fake unit is a software model of the unit's registers and queue that
+ * the module's real queue code drives instead of MMIO.
+ */
+enum {
+	/*
+	 * The device with source or stream ID @sid stops completing
+	 * device-TLB (VT-d) or ATC (SMMUv3) invalidations; the unit reports
+	 * each one as timed out (ITE, CERROR_ATC_INV_SYNC), as hardware does
+	 * once the ATS completion time-out passes. @sid 0xffffffff heals.
+	 */
+	IOMMU_INV_UNIT_FAULT_HUNG_DEVICE = 1,
+	/* The next recovery from a queue error meets a second error. */
+	IOMMU_INV_UNIT_FAULT_RECOVERY,
+	/* The queue never acknowledges being turned off (QIES, CMDQEN). */
+	IOMMU_INV_UNIT_FAULT_NO_DISABLE,
+	/* The unit stops answering: the queue no longer moves. */
+	IOMMU_INV_UNIT_FAULT_DEAD,
 };
 
 /* Descriptors or commands QUEUE_LOG can return: the most recent ones. */
@@ -73,6 +95,10 @@ enum {
  * @dev_timeout: DEV_TIMEOUT: (model queues only) the next device-TLB
  *	invalidation (VT-d) or ATC invalidation (SMMUv3) to host source or
  *	stream ID @dev_timeout.sid times out
+ * @unit_fault: UNIT_FAULT: (fake units only) make the fake unit of HWPT
+ *	type @unit_fault.unit (IOMMU_INV_HWPT_VTD_S1 or _SMMUV3_S1) misbehave
+ *	as @unit_fault.fault (IOMMU_INV_UNIT_FAULT_*) says; @id is unused.
+ *	-ENODEV if that unit is not a fake unit or not yet taken
  */
 struct iommu_inv_test_cmd {
 	__u32 size;
@@ -141,6 +167,12 @@ struct iommu_inv_test_cmd {
 			__u32 sid;
 			__u32 __reserved;
 		} dev_timeout;
+		struct {
+			__u32 unit;
+			__u32 fault;
+			__u32 sid;
+			__u32 __reserved;
+		} unit_fault;
 	};
 };
 

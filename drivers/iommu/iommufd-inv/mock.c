@@ -18,6 +18,11 @@ bool iommu_inv_mock_enabled;
 module_param_named(mock, iommu_inv_mock_enabled, bool, 0444);
 MODULE_PARM_DESC(mock, "Offer the mock HWPT type and the test ioctl (tests only)");
 
+bool iommu_inv_fake_units;
+module_param_named(fake_units, iommu_inv_fake_units, bool, 0444);
+MODULE_PARM_DESC(fake_units,
+		 "With mock=1, drive software models of the VT-d and SMMUv3 units instead of real ones (tests only)");
+
 atomic_t iommu_inv_num_files = ATOMIC_INIT(0);
 
 struct mock_slot {
@@ -306,6 +311,16 @@ int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd)
 	case IOMMU_INV_TEST_OP_NUM_FILES:
 		cmd->files.out_num = atomic_read(&iommu_inv_num_files);
 		return iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
+	case IOMMU_INV_TEST_OP_UNIT_FAULT:
+		if (cmd->unit_fault.__reserved)
+			return -EOPNOTSUPP;
+		if (cmd->unit_fault.unit == IOMMU_INV_HWPT_VTD_S1)
+			return iommu_inv_vtd_fake_fault(cmd->unit_fault.fault,
+							cmd->unit_fault.sid);
+		if (cmd->unit_fault.unit == IOMMU_INV_HWPT_SMMUV3_S1)
+			return iommu_inv_smmu_fake_fault(cmd->unit_fault.fault,
+							 cmd->unit_fault.sid);
+		return -EINVAL;
 	}
 
 	obj = iommu_inv_obj_get(ucmd->ctx, cmd->id, IOMMU_INV_OBJ_HWPT);

@@ -429,3 +429,17 @@ void iommu_inv_vtd_unit_exit(void)
 	kfree(u);
 	vtd_slot.unit = NULL;
 }
+
+#ifdef CONFIG_IOMMUFD_INV_TEST
+/**
+ * iommu_inv_vtd_fake_fault() - make the fake unit misbehave
+ * @fault: IOMMU_INV_UNIT_FAULT_*
+ * @sid: the device, for IOMMU_INV_UNIT_FAULT_HUNG_DEVICE
+ *
+ * Return: -ENODEV: there is no fake unit yet.
+ */
+int iommu_inv_vtd_fake_fault(u32 fault, u32 sid)
+{
+	return -ENODEV;
+}
+#endif
