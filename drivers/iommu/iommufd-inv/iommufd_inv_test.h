@@ -45,6 +45,12 @@ enum {
 	IOMMU_INV_UNIT_FAULT_NO_DISABLE,
 	/* The unit stops answering: the queue no longer moves. */
 	IOMMU_INV_UNIT_FAULT_DEAD,
+	/*
+	 * The next run completes only while the submitting thread is held
+	 * up past its wait's deadline (the thread is stalled in a register
+	 * read, as by an interrupt storm or preemption).
+	 */
+	IOMMU_INV_UNIT_FAULT_LATE,
 };
 
 /* Descriptors or commands QUEUE_LOG can return: the most recent ones. */

@@ -334,14 +334,23 @@ static int vtd_encode(struct vtd_hwpt *vh,
 }
 
 #ifdef CONFIG_IOMMUFD_INV_TEST
+/*
+ * The test ioctl's view of a queue: only the model's and a fake unit's,
+ * never a real unit's. The run's wait goes to the log without its status
+ * address, a physical address on a unit.
+ */
 static void vtd_testq(struct vtd_hwpt *vh, u32 first_index, unsigned int n,
 		      bool after)
 {
-	if (after)
+	if (!vh->q->test_hooks)
+		return;
+	if (after) {
+		vh->descs[n - 1].qw[1] = 0;
 		iommu_inv_testq_add(&vh->testq, (u64 *)vh->descs, n);
-	else
+	} else {
 		iommu_inv_testq_corrupt(&vh->testq, (u64 *)vh->descs,
 					first_index, n);
+	}
 }
 #else
 static void vtd_testq(struct vtd_hwpt *vh, u32 first_index, unsigned int n,
@@ -416,7 +425,9 @@ int iommu_inv_vtd_test(struct iommu_inv_hwpt *hwpt,
 	int rc;
 
 	if (cmd->op != IOMMU_INV_TEST_OP_DEV_TIMEOUT)
-		return iommu_inv_testq_op(&vh->testq, &hwpt->lock, cmd);
+		return vh->q->test_hooks ?
+		       iommu_inv_testq_op(&vh->testq, &hwpt->lock, cmd) :
+		       -EOPNOTSUPP;
 	if (cmd->dev_timeout.__reserved)
 		return -EOPNOTSUPP;
 	if (cmd->dev_timeout.sid > U16_MAX)

@@ -24,6 +24,46 @@ struct iommu_inv_vtd_desc {
 #define VTD_DESC_PC		0x7
 #define VTD_DESC_PDEVTLB	0x8
 
+/* Registers of a remapping unit (VT-d spec 11.4) this module uses. */
+#define VTD_REG_VER		0x00
+#define VTD_REG_CAP		0x08
+#define VTD_REG_ECAP		0x10
+#define VTD_REG_GCMD		0x18
+#define VTD_REG_GSTS		0x1c
+#define VTD_REG_FSTS		0x34
+#define VTD_REG_IQH		0x80
+#define VTD_REG_IQT		0x88
+#define VTD_REG_IQA		0x90
+#define VTD_REG_IQER		0xb0
+#define VTD_REG_SIZE		0x1000
+
+#define VTD_GSTS_TES		BIT(31)
+#define VTD_GSTS_QIES		BIT(26)
+#define VTD_GSTS_IRES		BIT(25)
+#define VTD_GCMD_QIE		BIT(26)
+
+#define VTD_FSTS_IQE		BIT(4)
+#define VTD_FSTS_ICE		BIT(5)
+#define VTD_FSTS_ITE		BIT(6)
+#define VTD_FSTS_QUEUE		(VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE)
+
+#define VTD_ECAP_QI		BIT_ULL(1)
+#define VTD_ECAP_DT		BIT_ULL(2)
+#define VTD_ECAP_SMTS		BIT_ULL(43)
+
+#define VTD_IQA_DW		BIT_ULL(11)
+/* With 256-bit descriptors IQH and IQT hold the index from bit 5. */
+#define VTD_IQ_SHIFT		5
+#define VTD_IQER_ITESID		GENMASK_ULL(47, 32)
+#define VTD_IQER_ICESID		GENMASK_ULL(63, 48)
+
+/* Invalidation wait (6.5.2.8): status write, fence, status data. */
+#define VTD_WAIT_SW		BIT_ULL(5)
+#define VTD_WAIT_FN		BIT_ULL(6)
+#define VTD_WAIT_DATA		GENMASK_ULL(63, 32)
+/* PASID-based device-TLB invalidate (6.5.2.6): the device's source ID. */
+#define VTD_PDEVTLB_SID		GENMASK_ULL(31, 16)
+
 /* Most descriptors one submit carries, the fencing wait included. */
 #define VTD_QUEUE_BATCH		(64 + 1)
 
@@ -56,6 +96,8 @@ struct iommu_inv_vtd_queue_ops {
  * @mamv: largest address mask of a page-selective invalidation (CAP.MAMV)
  * @devtlb: the unit can invalidate device TLBs (ECAP.DT)
  * @check_sid: with real hardware, a source ID must name a PCI device
+ * @test_hooks: the test ioctl may log and corrupt this queue's traffic:
+ *	the model and a fake unit, never a real unit
  */
 struct iommu_inv_vtd_queue {
 	const struct iommu_inv_vtd_queue_ops *ops;
@@ -64,6 +106,7 @@ struct iommu_inv_vtd_queue {
 	u8 mamv;
 	bool devtlb;
 	bool check_sid;
+	bool test_hooks;
 };
 
 #define VTD_OWNER_SID 0x10000UL
@@ -85,6 +128,13 @@ static inline void iommu_inv_vtd_unit_exit(void)
 #ifdef CONFIG_IOMMUFD_INV_TEST
 struct iommu_inv_vtd_queue *iommu_inv_vtd_model_create(void);
 int iommu_inv_vtd_model_timeout(struct iommu_inv_vtd_queue *q, u16 sid);
+bool iommu_inv_vtd_model_check(const struct iommu_inv_vtd_desc *d);
+
+struct vtd_fake;
+struct vtd_fake *iommu_inv_vtd_fake_get(void);
+u64 iommu_inv_vtd_fake_read(struct vtd_fake *f, unsigned int reg);
+void iommu_inv_vtd_fake_write(struct vtd_fake *f, unsigned int reg, u64 val);
+void iommu_inv_vtd_fake_exit(void);
 #endif
 
 #endif /* __IOMMUFD_INV_VTD_H */

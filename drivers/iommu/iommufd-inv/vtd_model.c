@@ -117,6 +117,17 @@ static bool model_check(const struct iommu_inv_vtd_desc *d)
 	return true;
 }
 
+/**
+ * iommu_inv_vtd_model_check() - the model's verdict on one descriptor
+ * @d: the descriptor
+ *
+ * Return: true if a unit accepts it, false for an Invalidation Queue Error.
+ */
+bool iommu_inv_vtd_model_check(const struct iommu_inv_vtd_desc *d)
+{
+	return model_check(d);
+}
+
 static int model_submit(struct iommu_inv_vtd_queue *q,
 			struct iommu_inv_vtd_desc *descs, unsigned int n,
 			bool nonblock, unsigned int *done, u32 *hw_error)
@@ -182,6 +193,7 @@ struct iommu_inv_vtd_queue *iommu_inv_vtd_model_create(void)
 	m->q.ndoms = MODEL_NDOMS;
 	m->q.mamv = MODEL_MAMV;
 	m->q.devtlb = true;
+	m->q.test_hooks = true;
 	return &m->q;
 }
 

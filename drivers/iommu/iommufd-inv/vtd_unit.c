@@ -10,6 +10,32 @@
  * its descriptors and a wait descriptor with a status write, moves the
  * tail and waits for the status or a fault in FSTS (VT-d specification
  * rev 4.1, 6.5.2 and 11.4.7-11.4.9).
+ *
+ * Faults and time-outs:
+ *  - IQE names the descriptor at IQH; ITE and ICE name a device by its
+ *    source ID (IQER), and the run's first device-TLB descriptor to that
+ *    device is blamed. Entries before the blamed one are reported done;
+ *    the ones after it are reported not done, though the unit may have
+ *    carried some out (invalidations can be repeated).
+ *  - A run with device-TLB descriptors may take as long as a device may
+ *    take to complete an ATS invalidation: the PCIe ATS completion
+ *    time-out is 1 minute, -0% +50%, after which the unit reports ITE. Such
+ *    a run is waited for VTD_DEVTLB_TIMEOUT_US; other runs VTD_TIMEOUT_US.
+ *    Meanwhile every other submit on the unit waits for the lock: the
+ *    queue executes in order, so one hung device holds the unit for at
+ *    most that long, then its entry fails and the queue goes on.
+ *  - After a fault the rest of the run is replaced by waits, the fault is
+ *    cleared and the queue drains. A further fault while draining (another
+ *    device timing out) is cleared the same way.
+ *  - Only a unit that stops answering (no progress and no fault within
+ *    the time-out) is broken: its queue is turned off and every submit
+ *    fails with -EIO until the module is reloaded.
+ *  - Queue memory is freed only once the unit says its queue is off
+ *    (GSTS.QIES clear); a unit that never does keeps it, as the hardware
+ *    might still write it.
+ *
+ * With the test option fake_units, the same code drives a software model
+ * of a unit's registers (vtd_fake.c) instead of MMIO.
  */
 #include <linux/acpi.h>
 #include <linux/bitfield.h>
@@ -23,47 +49,15 @@
 #include "iommufd_inv.h"
 #include "vtd.h"
 
-#define VTD_REG_VER		0x00
-#define VTD_REG_CAP		0x08
-#define VTD_REG_ECAP		0x10
-#define VTD_REG_GCMD		0x18
-#define VTD_REG_GSTS		0x1c
-#define VTD_REG_FSTS		0x34
-#define VTD_REG_IQH		0x80
-#define VTD_REG_IQT		0x88
-#define VTD_REG_IQA		0x90
-#define VTD_REG_IQER		0xb0
-#define VTD_REG_SIZE		0x1000
-
-#define VTD_GSTS_TES		BIT(31)
-#define VTD_GSTS_QIES		BIT(26)
-#define VTD_GSTS_IRES		BIT(25)
-#define VTD_GCMD_QIE		BIT(26)
-
-#define VTD_FSTS_IQE		BIT(4)
-#define VTD_FSTS_ICE		BIT(5)
-#define VTD_FSTS_ITE		BIT(6)
-#define VTD_FSTS_QUEUE		(VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE)
-
 #define VTD_CAP_ND		GENMASK_ULL(2, 0)
 #define VTD_CAP_MAMV		GENMASK_ULL(53, 48)
-#define VTD_ECAP_QI		BIT_ULL(1)
-#define VTD_ECAP_DT		BIT_ULL(2)
-#define VTD_ECAP_SMTS		BIT_ULL(43)
 
-#define VTD_IQA_DW		BIT_ULL(11)
-/* With 256-bit descriptors IQH and IQT hold the index from bit 5. */
-#define VTD_IQ_SHIFT		5
 #define VTD_IQ_LEN		(PAGE_SIZE / sizeof(struct iommu_inv_vtd_desc))
-#define VTD_IQER_ITESID		GENMASK_ULL(47, 32)
-#define VTD_IQER_ICESID		GENMASK_ULL(63, 48)
 
-#define VTD_WAIT_SW		BIT_ULL(5)
-#define VTD_WAIT_FN		BIT_ULL(6)
-#define VTD_WAIT_DATA		GENMASK_ULL(63, 32)
-
-/* How long a submit waits for the unit before calling it broken. */
-#define VTD_TIMEOUT_US		(1000 * 1000)
+/* How long the unit may take to answer a register write or a run. */
+#define VTD_TIMEOUT_US		(1 * USEC_PER_SEC)
+/* A run with device-TLB descriptors: the ATS completion time-out, +50%. */
+#define VTD_DEVTLB_TIMEOUT_US	(90 * USEC_PER_SEC + VTD_TIMEOUT_US)
 
 /**
  * struct vtd_unit - the unit this module owns
@@ -71,6 +65,8 @@
  * @lock: one submit at a time: the hardware has one queue. Per unit, not
  *	global; the only lock besides the HWPT's on its invalidation path
  * @regs: its registers
+ * @fake: (tests) the software model standing in for @regs
+ * @pages: @ring and @status, two pages
  * @ring: the queue, one page of VTD_IQ_LEN descriptors
  * @status: the wait descriptors' status word (the page after @ring)
  * @scratch: status word of the waits that replace abandoned descriptors
@@ -82,6 +78,10 @@ struct vtd_unit {
 	struct iommu_inv_vtd_queue q;
 	struct mutex lock; /* see @lock above */
 	void __iomem *regs;
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	struct vtd_fake *fake;
+#endif
+	struct page *pages;
 	struct iommu_inv_vtd_desc *ring;
 	u32 *status;
 	u32 *scratch;
@@ -94,6 +94,50 @@ static struct iommu_inv_unit_slot vtd_slot = {
 	.lock = __MUTEX_INITIALIZER(vtd_slot.lock),
 };
 
+#ifdef CONFIG_IOMMUFD_INV_TEST
+static bool vtd_is_fake(struct vtd_unit *u)
+{
+	return u->fake;
+}
+
+static u64 vtd_read(struct vtd_unit *u, unsigned int reg)
+{
+	if (u->fake)
+		return iommu_inv_vtd_fake_read(u->fake, reg);
+	return reg == VTD_REG_GSTS || reg == VTD_REG_FSTS ?
+	       readl(u->regs + reg) : readq(u->regs + reg);
+}
+
+static void vtd_write(struct vtd_unit *u, unsigned int reg, u64 val)
+{
+	if (u->fake)
+		iommu_inv_vtd_fake_write(u->fake, reg, val);
+	else if (reg == VTD_REG_GCMD || reg == VTD_REG_FSTS)
+		writel(val, u->regs + reg);
+	else
+		writeq(val, u->regs + reg);
+}
+#else
+static bool vtd_is_fake(struct vtd_unit *u)
+{
+	return false;
+}
+
+static u64 vtd_read(struct vtd_unit *u, unsigned int reg)
+{
+	return reg == VTD_REG_GSTS || reg == VTD_REG_FSTS ?
+	       readl(u->regs + reg) : readq(u->regs + reg);
+}
+
+static void vtd_write(struct vtd_unit *u, unsigned int reg, u64 val)
+{
+	if (reg == VTD_REG_GCMD || reg == VTD_REG_FSTS)
+		writel(val, u->regs + reg);
+	else
+		writeq(val, u->regs + reg);
+}
+#endif
+
 static void vtd_wait_desc(struct iommu_inv_vtd_desc *d, u32 *status, u32 data)
 {
 	memset(d, 0, sizeof(*d));
@@ -104,26 +148,31 @@ static void vtd_wait_desc(struct iommu_inv_vtd_desc *d, u32 *status, u32 data)
 
 static unsigned int vtd_head(struct vtd_unit *u)
 {
-	return (readq(u->regs + VTD_REG_IQH) >> VTD_IQ_SHIFT) %
-	       VTD_IQ_LEN;
+	return (vtd_read(u, VTD_REG_IQH) >> VTD_IQ_SHIFT) % VTD_IQ_LEN;
 }
 
 /*
- * Wait for @done() or a queue fault. Returns 0, the FSTS fault bits, or
- * -ETIMEDOUT.
+ * Wait up to @timeout_us for @done() or, with @faults, a queue fault.
+ * Returns 0, the FSTS fault bits, or -ETIMEDOUT. As read_poll_timeout()
+ * does, the condition is checked once more after the deadline has passed,
+ * so a run that completed while this thread was held up is never a
+ * time-out.
  */
-static int vtd_poll(struct vtd_unit *u, bool (*done)(struct vtd_unit *u))
+static int vtd_poll(struct vtd_unit *u, bool (*done)(struct vtd_unit *u),
+		    bool faults, u64 timeout_us)
 {
-	ktime_t end = ktime_add_us(ktime_get(), VTD_TIMEOUT_US);
+	ktime_t end = ktime_add_us(ktime_get(), timeout_us);
+	bool late;
 	u32 fsts;
 
 	for (;;) {
+		late = ktime_after(ktime_get(), end);
 		if (done(u))
 			return 0;
-		fsts = readl(u->regs + VTD_REG_FSTS) & VTD_FSTS_QUEUE;
+		fsts = faults ? vtd_read(u, VTD_REG_FSTS) & VTD_FSTS_QUEUE : 0;
 		if (fsts)
 			return fsts;
-		if (ktime_after(ktime_get(), end))
+		if (late)
 			return -ETIMEDOUT;
 		cond_resched();
 		udelay(1);
@@ -135,9 +184,50 @@ static bool vtd_status_done(struct vtd_unit *u)
 	return READ_ONCE(*u->status) == u->seq;
 }
 
+/* Empty, and no fault latched that would stop the next submit. */
 static bool vtd_drained(struct vtd_unit *u)
 {
-	return vtd_head(u) == u->tail;
+	return !(vtd_read(u, VTD_REG_FSTS) & VTD_FSTS_QUEUE) &&
+	       vtd_head(u) == u->tail;
+}
+
+static bool vtd_qie_set(struct vtd_unit *u)
+{
+	return vtd_read(u, VTD_REG_GSTS) & VTD_GSTS_QIES;
+}
+
+static bool vtd_qie_clear(struct vtd_unit *u)
+{
+	return !vtd_qie_set(u);
+}
+
+/* Turn the queue off; true once the unit says it is off. */
+static bool vtd_unit_disable(struct vtd_unit *u)
+{
+	vtd_write(u, VTD_REG_GCMD, 0);
+	return !vtd_poll(u, vtd_qie_clear, false, VTD_TIMEOUT_US);
+}
+
+/* The unit stopped answering: fail every submit from now on. */
+static void vtd_unit_break(struct vtd_unit *u)
+{
+	u->broken = true;
+	if (!vtd_unit_disable(u))
+		pr_err("iommufd-inv: VT-d unit does not answer; its queue stays on\n");
+	else
+		pr_err("iommufd-inv: VT-d unit does not answer; queue off until reload\n");
+}
+
+/* Does the run hold a device-TLB descriptor? */
+static bool vtd_run_has_devtlb(const struct iommu_inv_vtd_desc *descs,
+			       unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if ((descs[i].qw[0] & 0xf) == VTD_DESC_PDEVTLB)
+			return true;
+	return false;
 }
 
 /* The descriptor a device-TLB fault names: the first to that SID. */
@@ -151,7 +241,7 @@ static unsigned int vtd_devtlb_fault(const struct iommu_inv_vtd_desc *descs,
 			continue;
 		if (first == n)
 			first = i;
-		if (((descs[i].qw[0] >> 16) & 0xffff) == sid)
+		if (FIELD_GET(VTD_PDEVTLB_SID, descs[i].qw[0]) == sid)
 			return i;
 	}
 	return first;
@@ -160,25 +250,32 @@ static unsigned int vtd_devtlb_fault(const struct iommu_inv_vtd_desc *descs,
 /*
  * A fault stopped the queue. Replace what is left of this submit with
  * waits that write the scratch word, clear the fault and let the queue
- * drain, so the next submit starts on an empty queue.
+ * drain, so the next submit starts on an empty queue. A fault while it
+ * drains (a device-TLB invalidation fetched before the first fault timing
+ * out too) is cleared the same way; at most one per slot of the run, as
+ * each needs a descriptor fetched before the first.
  */
-static int vtd_recover(struct vtd_unit *u, u32 fsts)
+static int vtd_recover(struct vtd_unit *u, u32 fsts, u64 timeout_us)
 {
-	unsigned int i;
-	int rc;
+	unsigned int i, tries;
+	int rc = -ETIMEDOUT;
 
-	for (i = vtd_head(u); i != u->tail; i = (i + 1) % VTD_IQ_LEN)
-		vtd_wait_desc(&u->ring[i], u->scratch, 0);
-	wmb(); /* descriptors before the queue moves again */
-	writel(fsts, u->regs + VTD_REG_FSTS);
-	/* Hardware resumes when the fault clears; QEMU on a tail write. */
-	writeq((u64)u->tail << VTD_IQ_SHIFT, u->regs + VTD_REG_IQT);
-	rc = vtd_poll(u, vtd_drained);
-	if (rc) {
-		u->broken = true;
-		return -EIO;
+	for (tries = 0; tries < VTD_QUEUE_BATCH; tries++) {
+		for (i = vtd_head(u); i != u->tail; i = (i + 1) % VTD_IQ_LEN)
+			vtd_wait_desc(&u->ring[i], u->scratch, 0);
+		wmb(); /* descriptors before the queue moves again */
+		vtd_write(u, VTD_REG_FSTS, fsts);
+		/* Hardware resumes when the fault clears; QEMU on a tail write. */
+		vtd_write(u, VTD_REG_IQT, (u64)u->tail << VTD_IQ_SHIFT);
+		rc = vtd_poll(u, vtd_drained, true, timeout_us);
+		if (rc <= 0)
+			break;
+		fsts = rc;
 	}
-	return 0;
+	if (!rc)
+		return 0;
+	vtd_unit_break(u);
+	return -EIO;
 }
 
 static int vtd_unit_submit(struct iommu_inv_vtd_queue *q,
@@ -187,7 +284,7 @@ static int vtd_unit_submit(struct iommu_inv_vtd_queue *q,
 {
 	struct vtd_unit *u = container_of(q, struct vtd_unit, q);
 	unsigned int start, i, at;
-	u64 iqer;
+	u64 iqer, timeout_us;
 	int rc, err;
 
 	*done = 0;
@@ -204,26 +301,28 @@ static int vtd_unit_submit(struct iommu_inv_vtd_queue *q,
 		u->seq = 1;
 	vtd_wait_desc(&descs[n], u->status, u->seq);
 	WRITE_ONCE(*u->status, 0);
+	timeout_us = vtd_run_has_devtlb(descs, n) ? VTD_DEVTLB_TIMEOUT_US :
+						   VTD_TIMEOUT_US;
 
 	start = u->tail;
 	for (i = 0; i <= n; i++)
 		u->ring[(start + i) % VTD_IQ_LEN] = descs[i];
 	u->tail = (start + n + 1) % VTD_IQ_LEN;
 	wmb(); /* descriptors before the tail */
-	writeq((u64)u->tail << VTD_IQ_SHIFT, u->regs + VTD_REG_IQT);
+	vtd_write(u, VTD_REG_IQT, (u64)u->tail << VTD_IQ_SHIFT);
 
-	rc = vtd_poll(u, vtd_status_done);
+	rc = vtd_poll(u, vtd_status_done, true, timeout_us);
 	if (!rc) {
 		*done = n;
 		goto out_unlock;
 	}
 	if (rc < 0) {
-		u->broken = true;
+		vtd_unit_break(u);
 		goto out_unlock;
 	}
 
 	/* A fault: find the descriptor it names. */
-	iqer = readq(u->regs + VTD_REG_IQER);
+	iqer = vtd_read(u, VTD_REG_IQER);
 	if (rc & VTD_FSTS_IQE) {
 		at = (vtd_head(u) - start) % VTD_IQ_LEN;
 		*hw_error = IOMMU_INV_HWERR_VTD_IQE;
@@ -241,7 +340,7 @@ static int vtd_unit_submit(struct iommu_inv_vtd_queue *q,
 	}
 	/* The wait itself faulted: blame the last entry. */
 	*done = min(at, n - 1);
-	rc = vtd_recover(u, rc);
+	rc = vtd_recover(u, rc, timeout_us);
 	if (!rc)
 		rc = err;
 
@@ -288,12 +387,36 @@ static int vtd_find_drhd(u64 *base)
 	return rc;
 }
 
-static int vtd_unit_enable(struct vtd_unit *u)
+/* Map the unit's registers, or (tests) take the fake unit. */
+static int vtd_unit_map(struct vtd_unit *u, u64 *base)
 {
-	u64 cap = readq(u->regs + VTD_REG_CAP);
-	u64 ecap = readq(u->regs + VTD_REG_ECAP);
-	u32 gsts = readl(u->regs + VTD_REG_GSTS);
-	ktime_t end;
+	int rc;
+
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	if (iommu_inv_fake_units) {
+		u->fake = iommu_inv_vtd_fake_get();
+		*base = 0;
+		return PTR_ERR_OR_ZERO(u->fake);
+	}
+#endif
+	rc = vtd_find_drhd(base);
+	if (rc)
+		return rc;
+	u->regs = ioremap(*base, VTD_REG_SIZE);
+	return u->regs ? 0 : -ENOMEM;
+}
+
+static void vtd_unit_unmap(struct vtd_unit *u)
+{
+	if (u->regs)
+		iounmap(u->regs);
+}
+
+static int vtd_unit_check(struct vtd_unit *u)
+{
+	u64 cap = vtd_read(u, VTD_REG_CAP);
+	u64 ecap = vtd_read(u, VTD_REG_ECAP);
+	u32 gsts = vtd_read(u, VTD_REG_GSTS);
 
 	/* Someone else drives it. */
 	if (gsts & (VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES))
@@ -306,48 +429,40 @@ static int vtd_unit_enable(struct vtd_unit *u)
 	u->q.mamv = FIELD_GET(VTD_CAP_MAMV, cap);
 	u->q.devtlb = ecap & VTD_ECAP_DT;
 	u->q.check_sid = true;
-
-	writel(VTD_FSTS_QUEUE, u->regs + VTD_REG_FSTS);
-	writeq(virt_to_phys(u->ring) | VTD_IQA_DW, u->regs + VTD_REG_IQA);
-	writeq(0, u->regs + VTD_REG_IQT);
-	u->tail = 0;
-	writel(VTD_GCMD_QIE, u->regs + VTD_REG_GCMD);
-	end = ktime_add_us(ktime_get(), VTD_TIMEOUT_US);
-	while (!(readl(u->regs + VTD_REG_GSTS) & VTD_GSTS_QIES)) {
-		if (ktime_after(ktime_get(), end))
-			return -ETIMEDOUT;
-		udelay(1);
-	}
+	u->q.test_hooks = vtd_is_fake(u);
 	return 0;
 }
 
-static void vtd_unit_disable(struct vtd_unit *u)
+static int vtd_unit_enable(struct vtd_unit *u)
 {
-	ktime_t end = ktime_add_us(ktime_get(), VTD_TIMEOUT_US);
+	vtd_write(u, VTD_REG_FSTS, VTD_FSTS_QUEUE);
+	vtd_write(u, VTD_REG_IQA, virt_to_phys(u->ring) | VTD_IQA_DW);
+	vtd_write(u, VTD_REG_IQT, 0);
+	u->tail = 0;
+	vtd_write(u, VTD_REG_GCMD, VTD_GCMD_QIE);
+	return vtd_poll(u, vtd_qie_set, false, VTD_TIMEOUT_US) ? -ETIMEDOUT : 0;
+}
 
-	writel(0, u->regs + VTD_REG_GCMD);
-	while (readl(u->regs + VTD_REG_GSTS) & VTD_GSTS_QIES) {
-		if (ktime_after(ktime_get(), end)) {
-			pr_warn("iommufd-inv: VT-d queue did not stop\n");
-			break;
-		}
-		udelay(1);
+/* Free the queue memory, unless the unit may still write it. */
+static void vtd_unit_free_queue(struct vtd_unit *u, bool stopped)
+{
+	if (!stopped) {
+		/* Not a leak kmemleak could see: page allocations. */
+		pr_err("iommufd-inv: VT-d queue did not stop; keeping its memory\n");
+		return;
 	}
+	__free_pages(u->pages, 1);
 }
 
 static void *vtd_unit_probe(void)
 {
 	struct iommu_inv_vtd_desc first;
 	unsigned int done;
-	struct page *pages;
-	u32 hw_error;
 	struct vtd_unit *u;
+	u32 hw_error;
 	u64 base;
 	int rc;
 
-	rc = vtd_find_drhd(&base);
-	if (rc)
-		return ERR_PTR(rc);
 	u = kzalloc(sizeof(*u), GFP_KERNEL);
 	if (!u)
 		return ERR_PTR(-ENOMEM);
@@ -355,24 +470,27 @@ static void *vtd_unit_probe(void)
 	xa_init(&u->q.owners);
 	u->q.ops = &vtd_unit_ops;
 
-	/* The ring, then a page for the status words. */
-	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, 1);
-	if (!pages) {
-		rc = -ENOMEM;
+	rc = vtd_unit_map(u, &base);
+	if (rc)
 		goto out_free;
-	}
-	u->ring = page_address(pages);
-	u->status = page_address(pages + 1);
-	u->scratch = u->status + 1;
-
-	u->regs = ioremap(base, VTD_REG_SIZE);
-	if (!u->regs) {
-		rc = -ENOMEM;
-		goto out_pages;
-	}
-	rc = vtd_unit_enable(u);
+	rc = vtd_unit_check(u);
 	if (rc)
 		goto out_unmap;
+
+	/* The ring, then a page for the status words. */
+	u->pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, 1);
+	if (!u->pages) {
+		rc = -ENOMEM;
+		goto out_unmap;
+	}
+	u->ring = page_address(u->pages);
+	u->status = page_address(u->pages + 1);
+	u->scratch = u->status + 1;
+
+	/* From here the unit may write the pages: quiesce before freeing. */
+	rc = vtd_unit_enable(u);
+	if (rc)
+		goto out_disable;
 	/*
 	 * A first wait: proves the queue works, and leaves a wait as the
 	 * last descriptor, which is what lets the queue be disabled again.
@@ -380,16 +498,14 @@ static void *vtd_unit_probe(void)
 	rc = vtd_unit_submit(&u->q, &first, 0, false, &done, &hw_error);
 	if (rc)
 		goto out_disable;
-	pr_info("iommufd-inv: VT-d unit at %#llx: queued invalidation on\n",
-		base);
+	pr_info("iommufd-inv: VT-d unit at %#llx%s: queued invalidation on\n",
+		base, vtd_is_fake(u) ? " (fake)" : "");
 	return u;
 
 out_disable:
-	vtd_unit_disable(u);
+	vtd_unit_free_queue(u, vtd_unit_disable(u));
 out_unmap:
-	iounmap(u->regs);
-out_pages:
-	__free_pages(pages, 1);
+	vtd_unit_unmap(u);
 out_free:
 	mutex_destroy(&u->lock);
 	kfree(u);
@@ -413,33 +529,24 @@ struct iommu_inv_vtd_queue *iommu_inv_vtd_unit_get(void)
 
 /**
  * iommu_inv_vtd_unit_exit() - give the unit back, at module exit
+ *
+ * The queue is turned off first; its memory is kept if the unit never
+ * says it is off.
  */
 void iommu_inv_vtd_unit_exit(void)
 {
 	struct vtd_unit *u = vtd_slot.unit;
 
-	if (!u)
-		return;
-	vtd_unit_disable(u);
-	iounmap(u->regs);
-	__free_pages(virt_to_page(u->ring), 1);
-	WARN_ON(!xa_empty(&u->q.owners));
-	xa_destroy(&u->q.owners);
-	mutex_destroy(&u->lock);
-	kfree(u);
-	vtd_slot.unit = NULL;
-}
-
+	if (u) {
+		vtd_unit_free_queue(u, vtd_unit_disable(u));
+		vtd_unit_unmap(u);
+		WARN_ON(!xa_empty(&u->q.owners));
+		xa_destroy(&u->q.owners);
+		mutex_destroy(&u->lock);
+		kfree(u);
+		vtd_slot.unit = NULL;
+	}
 #ifdef CONFIG_IOMMUFD_INV_TEST
-/**
- * iommu_inv_vtd_fake_fault() - make the fake unit misbehave
- * @fault: IOMMU_INV_UNIT_FAULT_*
- * @sid: the device, for IOMMU_INV_UNIT_FAULT_HUNG_DEVICE
- *
- * Return: -ENODEV: there is no fake unit yet.
- */
-int iommu_inv_vtd_fake_fault(u32 fault, u32 sid)
-{
-	return -ENODEV;
-}
+	iommu_inv_vtd_fake_exit();
 #endif
+}
