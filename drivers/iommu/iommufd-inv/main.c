@@ -115,8 +115,14 @@ int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 		return -EOPNOTSUPP;
 	if (call->entry_num > IOMMU_INV_MAX_ENTRIES)
 		return -EMSGSIZE;
+	/*
+	 * At most one result per entry is ever written: room past
+	 * entry_num is not checked, and the size cannot wrap a 32-bit
+	 * size_t (entry_num is at most IOMMU_INV_MAX_ENTRIES).
+	 */
 	if (!access_ok(call->results,
-		       (size_t)call->results_num * sizeof(*call->results)))
+		       (size_t)min(call->results_num, call->entry_num) *
+		       sizeof(*call->results)))
 		return -EFAULT;
 
 	obj = iommu_inv_obj_get(ctx, hwpt_id, IOMMU_INV_OBJ_HWPT);

@@ -514,7 +514,8 @@ struct iommu_inv_result {
  *	it (that entry fails with -EINVAL)
  * @entry_num: number of entries, at most IOMMU_INV_MAX_ENTRIES
  *	(-EMSGSIZE); 0 is a valid no-op
- * @results_num: room in @results_uptr, in results
+ * @results_num: room in @results_uptr, in results; only the first
+ *	min(@results_num, @entry_num) need be user memory
  * @flags: IOMMU_INV_FLAG_*
  * @out_processed: entries the kernel attempted, successful or not; in the
  *	default mode that is up to and including the first failed entry

@@ -736,6 +736,47 @@ TEST_F(inv, results_not_user_memory)
 	ASSERT_EQ(0, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
 }
 
+/*
+ * Room past entry_num is never written, so it need not be user memory:
+ * results_num U32_MAX with the results on the last user page is fine
+ * (results_num * 16 would pass the end of user space, and would wrap a
+ * 32-bit size_t). Past entry_num results, the rule still applies.
+ */
+TEST_F(inv, results_room_past_entry_num)
+{
+	static const unsigned long tops[] = { 1UL << 56, 1UL << 47 };
+	struct iommu_inv_result *res = MAP_FAILED;
+	unsigned int i, j;
+
+	/* The last mappable page below the top of user space. */
+	for (i = 0; i < ARRAY_SIZE(tops) && res == MAP_FAILED; i++)
+		for (j = 1; j < 64 && res == MAP_FAILED; j++)
+			res = mmap((void *)(tops[i] - (j + 1) * PAGE), PAGE,
+				   PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS |
+				   MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+
+	e_iotlb_all(&self->b);
+	e_iotlb_pasid(&self->b, 1);
+	test_inject(1, -EIO, 0x1234);
+	errno = 0;
+	EXPECT_EQ(-1, _test_inv(self->fd, self->hwpt_id, &self->b,
+				IOMMU_INV_FLAG_CONTINUE, res, 0xffffffff,
+				&self->inv));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(1, self->inv.out_results);
+	EXPECT_EQ(1, res[0].index);
+	EXPECT_EQ(0x1234, res[0].hw_error);
+	EXPECT_EQ(1, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+
+	/* Two entries' results do not fit on the page's last 16 bytes. */
+	EXPECT_ERRNO(EFAULT, _test_inv(self->fd, self->hwpt_id, &self->b, 0,
+				       (void *)res + PAGE - 16, 0xffffffff,
+				       &self->inv));
+	munmap(res, PAGE);
+}
+
 TEST_F(inv, iotlb_all)
 {
 	test_fill(IOMMU_INV_MOCK_IOTLB, 0, 1, 0x1000, PAGE);

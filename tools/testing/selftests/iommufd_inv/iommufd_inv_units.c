@@ -15,6 +15,7 @@
  * use. scripts/guest-selftests.sh runs the three phases. Without
  * fake_units every test skips.
  */
+#include <liburing.h>
 #include <pthread.h>
 #include <stdio.h>
 
@@ -221,6 +222,59 @@ TEST_F(vtd_unit, other_file_served_throughout)
 	EXPECT_EQ(2, c.inv.out_first_error);
 	EXPECT_EQ(IOMMU_INV_HWERR_VTD_ITE, c.res[0].hw_error);
 	ASSERT_EQ(0, _test_inv(fd2, hwpt2, &b2, 0, res2, 4, &inv2));
+	free(b2.data);
+	close(fd2);
+}
+
+/*
+ * io_uring's first, non-blocking issue does not wait for a unit another
+ * HWPT holds: it returns at once and the command completes from
+ * io_uring's worker once the unit is free. io_uring_submit() returns
+ * before the hung run ends, so no completion is there yet.
+ */
+TEST_F(vtd_unit, nonblock_issue_does_not_wait_for_the_unit)
+{
+	struct hung_call c = { .fd = self->fd, .hwpt_id = self->hwpt_id,
+			       .b = &self->b };
+	struct iommu_inv_uring_array pl = {};
+	struct iommu_inv_hwpt_invalidate inv2;
+	struct iommu_inv_result res2[4];
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	struct ebuf b2;
+	__u32 hwpt2;
+	pthread_t t;
+	int fd2;
+
+	fd2 = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, vtd_alloc(fd2, IOMMU_INV_VTD_QUEUE_HW, DID + 2, 0x400, 4,
+			       &hwpt2));
+	ebuf_init(&b2, 256);
+	e_iotlb_pasid(&b2, 2);
+	inv_fill(&inv2, hwpt2, &b2, 0, res2, 4);
+	pl.arg_uptr = (uintptr_t)&inv2;
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+
+	ASSERT_EQ(0, unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_HUNG_DEVICE,
+				SID_A));
+	ASSERT_EQ(0, pthread_create(&t, NULL, hung_call, &c));
+	/* The hung run holds the unit for 1.5 s from about now. */
+	usleep(500 * 1000);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd2, NULL, 0, 0);
+	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;
+	memcpy(sqe->cmd, &pl, sizeof(pl));
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	EXPECT_EQ(-EAGAIN, io_uring_peek_cqe(&ring, &cqe));
+
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	EXPECT_EQ(1, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(2, c.inv.out_first_error);
+	io_uring_queue_exit(&ring);
 	free(b2.data);
 	close(fd2);
 }
