@@ -4,15 +4,18 @@
  * (the udev rule, packaging/60-iommufd-inv.rules) and a VMM in that group
  * without capabilities. A privileged process allocates a VT-d HWPT on the
  * real unit and hands the open file over (SCM_RIGHTS, or fork); the
- * unprivileged process invalidates on it, reads its counters and may
- * destroy its objects, and is refused every allocation bound to hardware.
+ * unprivileged process invalidates on it (ioctl and io_uring), reads its
+ * counters and may destroy its objects, and is refused every allocation
+ * bound to hardware.
  *
- * Needs root (it drops privileges in children), the module without
- * mock=1 or with it, QEMU's intel-iommu for the VT-d unit, and the node
+ * Needs root (it drops privileges in children), the module (production
+ * build or not), QEMU's intel-iommu for the VT-d unit, and the node
  * set up as the rule says: IOMMUFD_INV_GID is the group's number, and the
  * node must already be root:IOMMUFD_INV_GID, mode 0660.
  */
 #include <grp.h>
+#include <liburing.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -127,10 +130,39 @@ static int recv_fd(int sock)
 		CHILD_CHECK((_expr) == -1 && errno == (_err));		\
 	} while (0)
 
+/* One IOMMU_INV_URING_CMD_INVALIDATE of @b; returns cqe->res. */
+static int uring_invalidate(int fd, __u32 hwpt_id, const struct ebuf *b,
+			    struct iommu_inv_hwpt_invalidate *inv)
+{
+	struct iommu_inv_uring_array pl = { .arg_uptr = (uintptr_t)inv };
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int res;
+
+	inv_fill(inv, hwpt_id, b, 0, NULL, 0);
+	if (io_uring_queue_init(4, &ring, 0))
+		return -1000;
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;
+	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
+	       sizeof(pl));
+	if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe)) {
+		io_uring_queue_exit(&ring);
+		return -1001;
+	}
+	res = cqe->res;
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	return res;
+}
+
 /*
  * What a group member without capabilities does with the file @fd that a
  * privileged process made HWPT @hwpt_id (device VIRT) in: invalidate and
- * read counters, and nothing that names host hardware.
+ * read counters, by ioctl and io_uring, and nothing that names host
+ * hardware.
  */
 static void unprivileged_use(int fd, __u32 hwpt_id)
 {
@@ -164,12 +196,19 @@ static void unprivileged_use(int fd, __u32 hwpt_id)
 	CHILD_CHECK(inv.out_processed == 3 && inv.out_num_failed == 1 &&
 		    inv.out_first_error == 1 && inv.out_results == 1);
 	CHILD_CHECK(res[0].index == 1 && res[0].error == -ENODEV);
+
+	/* And through io_uring (array mode): two entries, both carried out. */
+	ebuf_reset(&b);
+	e_iotlb_pasid(&b, 5);
+	e_devtlb_range(&b, VIRT, 5, 0x7fe000, 0x4000);
+	CHILD_CHECK(uring_invalidate(fd, hwpt_id, &b, &inv) == 2);
+	CHILD_CHECK(inv.out_processed == 2 && inv.out_num_failed == 0);
 	free(b.data);
 
 	CHILD_CHECK(!_test_hwpt_info(fd, hwpt_id, &hinfo));
 	CHILD_CHECK(hinfo.out_hwpt_type == IOMMU_INV_HWPT_VTD_S1 &&
-		    hinfo.out_num_vdevs == 1 && hinfo.out_calls == 2 &&
-		    hinfo.out_entries == 7 && hinfo.out_failed == 1);
+		    hinfo.out_num_vdevs == 1 && hinfo.out_calls == 3 &&
+		    hinfo.out_entries == 9 && hinfo.out_failed == 1);
 	CHILD_CHECK(!_test_get_info(fd, IOMMU_INV_HWPT_VTD_S1, &info));
 
 	/* Host identifiers stay the privileged process's to give. */
@@ -242,8 +281,8 @@ static int child_status(pid_t pid)
 		struct iommu_inv_hwpt_info __h;				\
 									\
 		ASSERT_EQ(0, _test_hwpt_info(_fd, _hwpt, &__h));	\
-		EXPECT_EQ(2, __h.out_calls);				\
-		EXPECT_EQ(7, __h.out_entries);				\
+		EXPECT_EQ(3, __h.out_calls);				\
+		EXPECT_EQ(9, __h.out_entries);				\
 		EXPECT_EQ(1, __h.out_failed);				\
 		EXPECT_EQ(0, __h.out_hw_errors);			\
 		EXPECT_EQ(1, __h.out_num_vdevs);			\
