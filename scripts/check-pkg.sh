@@ -129,8 +129,7 @@ fi
 # untouched, and everything goes when the namespace does.
 cat >"$out/clean-root.sh" <<'EOF'
 set -u
-out=$1 kver=$2 ver=$3
-t=$(mktemp -d /tmp/iommufd-inv-root.XXXXXX)
+out=$1 kver=$2 ver=$3 t=$4
 mount -t tmpfs tmpfs "$t"
 mkdir "$t/upper" "$t/work" "$t/root"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$t/upper,workdir=$t/work" \
@@ -141,9 +140,6 @@ mount -t tmpfs tmpfs "$t/root/tmp"
 mkdir -p "$t/root/mnt/pkg"
 mount --bind "$out" "$t/root/mnt/pkg"
 chroot "$t/root" /bin/bash /mnt/pkg/in-root.sh "$kver" "$ver"
-rc=$?
-rmdir "$t" 2>/dev/null
-exit $rc
 EOF
 cat >"$out/in-root.sh" <<'EOF'
 # Runs chrooted in the overlay; /mnt/pkg is out/pkg.
@@ -230,7 +226,10 @@ else
 fi
 EOF
 echo "# clean root: an overlay of / in a private mount namespace"
-unshare -m --propagation private bash "$out/clean-root.sh" "$out" "$kver" "$ver"
+t=$(mktemp -d /tmp/iommufd-inv-root.XXXXXX)
+unshare -m --propagation private bash "$out/clean-root.sh" "$out" "$kver" \
+	"$ver" "$t"
+rmdir "$t"
 
 # --- 3. make install -------------------------------------------------------
 dest="$out/destdir"
