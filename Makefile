@@ -4,7 +4,7 @@
 # (scripts/setup.sh) and caches kernels under /var/cache/iommufd-inv.
 
 .PHONY: all setup run shell check check-debug check-runner check-intree \
-	check-arm64 check-all lint bench clean
+	check-arm64 check-pkg check-all lint bench install clean
 
 # Module, selftests and samples against Debian's 6.12 headers (out/debian).
 all:
@@ -44,13 +44,44 @@ check-arm64:
 lint:
 	@bash scripts/check-all.sh lint
 
+# The Debian packages built, lintian-checked and installed into a throw-away
+# root (DKMS build for Debian's 6.12 headers); that module booted with the
+# production selftests and the device-access test; make install.
+check-pkg:
+	@bash scripts/check-all.sh pkg
+
 # Per-entry cost against upstream iommufd and the copy floor, with a plot.
 bench:
 	@bash scripts/bench.sh
 
 # Everything CI runs.
 check-all:
-	@bash scripts/check-all.sh lint debian runner debug intree arm64
+	@bash scripts/check-all.sh lint debian runner debug intree arm64 pkg
+
+# Install without packages: the production module (no test interface) for
+# kernel KVER, whose headers are in KDIR, into /lib/modules/KVER/updates,
+# the UAPI header as PREFIX/include/linux/iommufd_inv.h, and the udev rule
+# that gives /dev/iommu-inv to group kvm. DESTDIR stages it elsewhere
+# (depmod is then left to whoever installs the staged tree).
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr
+MODSRC := drivers/iommu/iommufd-inv
+MODBUILD := $(CURDIR)/out/install/$(KVER)
+
+install:
+	@test -d $(KDIR) || { echo "no kernel headers in $(KDIR): install linux-headers-$(KVER) or set KDIR"; exit 1; }
+	rm -rf $(MODBUILD) && mkdir -p $(MODBUILD)
+	cp $(MODSRC)/Makefile $(MODSRC)/Kconfig $(MODSRC)/*.c $(MODSRC)/*.h $(MODBUILD)/
+	$(MAKE) -C $(KDIR) M=$(MODBUILD) IOMMUFD_INV_INCLUDE=$(CURDIR)/include \
+		CONFIG_IOMMUFD_INV=m CONFIG_IOMMUFD_INV_TEST= modules
+	$(MAKE) -C $(KDIR) M=$(MODBUILD) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= modules_install
+	install -D -m 0644 include/uapi/linux/iommufd_inv.h \
+		$(DESTDIR)$(PREFIX)/include/linux/iommufd_inv.h
+	install -D -m 0644 packaging/60-iommufd-inv.rules \
+		$(DESTDIR)/etc/udev/rules.d/60-iommufd-inv.rules
+	$(if $(DESTDIR),,depmod -a $(KVER))
 
 clean:
 	rm -rf out

@@ -9,7 +9,8 @@
 # Tiers: debian (selftests on Debian's 6.12), runner (tests of the VM
 # runner), debug (selftests on the KASAN/lockdep/kmemleak kernel), lint,
 # intree (the subsystem overlaid on linux-source-6.12 and built in-tree),
-# arm64 (the SMMUv3 tests on QEMU's smmuv3).
+# arm64 (the SMMUv3 tests on QEMU's smmuv3), pkg (the Debian packages,
+# DKMS and device access: scripts/check-pkg.sh).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,6 +26,7 @@ for tier in "$@"; do
 	lint) bash "$TOP/scripts/lint.sh" | tee "$tap" ;;
 	intree) bash "$TOP/scripts/intree.sh" | tee "$tap" ;;
 	arm64) bash "$TOP/scripts/check-arm64.sh" | tee "$tap" ;;
+	pkg) bash "$TOP/scripts/check-pkg.sh" | tee "$tap" ;;
 	*) die "unknown tier $tier" ;;
 	esac
 	rc=${PIPESTATUS[0]}

@@ -3,7 +3,7 @@
 #
 # Install everything iommufd-inv needs, idempotently, as root.
 #
-#   scripts/setup.sh [base|debug|arm64|bench|all]
+#   scripts/setup.sh [base|debug|arm64|bench|pkg|all]
 #
 # base:  bookworm-backports, Debian's 6.12 headers and the matching image
 #        (extracted, not installed as a boot kernel), QEMU 10, busybox,
@@ -12,6 +12,8 @@
 # debug: base + what a kernel build needs (ccache).
 # arm64: base + qemu-system-arm and the aarch64 cross compiler.
 # bench: base + gnuplot.
+# pkg:   base + what building, checking and installing the Debian packages
+#        needs (debhelper, dh-dkms, dkms, lintian, fakeroot).
 #
 # The backports mirror URI is taken from the machine's own Debian apt
 # source; no host name is written here.
@@ -19,6 +21,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 tier=${1:-base}
+# dpkg-buildpackage comes with dpkg-dev; dkms is what dh-dkms's maintainer
+# scripts call; lintian checks the result.
+pkg_tools="dpkg-dev debhelper dh-dkms dkms lintian fakeroot"
 
 [ "$(id -u)" = 0 ] || die "setup must run as root"
 
@@ -139,7 +144,8 @@ debug)	setup_base; install_pkgs ccache ;;
 arm64)	setup_base; install_pkgs qemu-system-arm gcc-aarch64-linux-gnu \
 		libc6-dev-arm64-cross ;;
 bench)	setup_base; install_pkgs gnuplot-nox ;;
+pkg)	setup_base; install_pkgs $pkg_tools ;;
 all)	setup_base; install_pkgs ccache qemu-system-arm gcc-aarch64-linux-gnu \
-		libc6-dev-arm64-cross gnuplot-nox ;;
+		libc6-dev-arm64-cross gnuplot-nox $pkg_tools ;;
 *)	die "unknown tier '$tier'" ;;
 esac
