@@ -5,11 +5,12 @@
  *
  * Every argument structure starts with a __u32 size that user space sets to
  * sizeof() of the structure it was compiled with. The kernel accepts a
- * smaller (older) structure and treats the missing tail as zero, and a
- * larger (newer) one as long as the bytes it does not know are zero
- * (otherwise -E2BIG). Every reserved field and unknown flag must be zero
- * (otherwise -EOPNOTSUPP). Fields named out_* are written by the kernel and
- * ignored on input.
+ * smaller (older) structure down to the structure's first version (v1),
+ * treating the missing tail as zero; one smaller than v1 is refused with
+ * -EINVAL. It accepts a larger (newer) one as long as the bytes it does not
+ * know are zero (otherwise -E2BIG). Every reserved field and unknown flag
+ * must be zero (otherwise -EOPNOTSUPP). Fields named out_* are written by
+ * the kernel and ignored on input.
  *
  * See Documentation/userspace-api/iommufd_inv.rst for the whole contract.
  */
