@@ -158,11 +158,8 @@ static int queue_corrupt_desc(int fd, __u32 hwpt, __u32 index, __u32 k,
 /* Host PASID of guest PASID @g in the fixture's window. */
 #define HP(g) (PASID_BASE + (g))
 
-#define model_only()							\
-	({								\
-		if (variant->queue == IOMMU_INV_VTD_QUEUE_HW)		\
-			SKIP(return, "translations live in the model only"); \
-	})
+#define on_hw() (variant->queue == IOMMU_INV_VTD_QUEUE_HW)
+#define MODEL_ONLY "translations live in the model only"
 
 TEST_F(vtd, info)
 {
@@ -589,7 +586,8 @@ TEST_F(vtd, devtlb_timeout)
  */
 TEST_F(vtd, flush_iotlb_all)
 {
-	model_only();
+	if (on_hw())
+		SKIP(return, MODEL_ONLY);
 	fill(IOTLB, DID, HP(0), 0, 0x1000, PAGE);		/* 0: goes */
 	fill(IOTLB, DID, HP(63), 0, 0x1000, PAGE);		/* 1: goes */
 	fill(IOTLB, DID, HP(33), 0, 0x200000, 0x200000);	/* 2: goes */
@@ -614,7 +612,8 @@ TEST_F(vtd, flush_iotlb_all)
 
 TEST_F(vtd, flush_iotlb_pasid)
 {
-	model_only();
+	if (on_hw())
+		SKIP(return, MODEL_ONLY);
 	fill(IOTLB, DID, HP(3), 0, 0x1000, PAGE);		/* 0: goes */
 	fill(IOTLB, DID, HP(3), 0, 0xfffffffffffff000, PAGE);	/* 1: goes */
 	fill(IOTLB, DID, HP(2), 0, 0x1000, PAGE);		/* 2 */
@@ -636,7 +635,8 @@ TEST_F(vtd, flush_iotlb_pasid)
 
 TEST_F(vtd, flush_iotlb_range)
 {
-	model_only();
+	if (on_hw())
+		SKIP(return, MODEL_ONLY);
 	/* An aligned 2 MiB block in guest PASID 3. */
 	fill(IOTLB, DID, HP(3), 0, 0x40200000, PAGE);		/* 0: goes */
 	fill(IOTLB, DID, HP(3), 0, 0x403ff000, PAGE);		/* 1: goes */
@@ -671,7 +671,8 @@ TEST_F(vtd, flush_iotlb_range)
 
 TEST_F(vtd, flush_devtlb)
 {
-	model_only();
+	if (on_hw())
+		SKIP(return, MODEL_ONLY);
 	fill(DEVTLB, 0, HP(3), SID_A, 0x6000, PAGE);		/* 0: goes */
 	fill(DEVTLB, 0, HP(3), SID_A, 0x7000, PAGE);		/* 1: goes */
 	fill(DEVTLB, 0, HP(3), SID_A, 0x8000, PAGE);		/* 2: past */
@@ -695,7 +696,8 @@ TEST_F(vtd, flush_devtlb)
 
 TEST_F(vtd, flush_pasid_cache)
 {
-	model_only();
+	if (on_hw())
+		SKIP(return, MODEL_ONLY);
 	fill(PASID, DID, HP(3), 0, 0, PAGE);			/* 0 */
 	fill(PASID, DID, HP(4), 0, 0, PAGE);			/* 1 */
 	fill(PASID, DID, HP(0), 0, 0, PAGE);			/* 2: 0x1ff | 3 */
@@ -725,7 +727,8 @@ TEST_F(vtd, model_legacy_iotlb_keeps_first_stage)
 {
 	__u32 id;
 
-	model_only();
+	if (on_hw())
+		SKIP(return, MODEL_ONLY);
 	ASSERT_EQ(0, vtd_alloc(self->fd, variant->queue, DID, 0, 1, &id));
 	ASSERT_LE(0, vtd_fill(self->fd, id, IOMMU_INV_VTD_CACHE_IOTLB, DID, 0,
 			      0, 0x1000, PAGE));
