@@ -878,6 +878,46 @@ TEST_F(vtd, iotlb_all_spans_runs)
 }
 
 /*
+ * The largest window, ending at 2^20: IOTLB_ALL is 1024 descriptors in 16
+ * runs, the last for host PASID 0xfffff, the top of the 20-bit field.
+ */
+TEST_F(vtd, iotlb_all_largest_window)
+{
+	const __u32 num = IOMMU_INV_VTD_MAX_PASIDS, base = (1 << 20) - num;
+	struct desc d[64];
+	__u64 before, after;
+	__u32 id;
+	int i;
+
+	ASSERT_EQ(0, vtd_alloc(self->fd, variant->queue, 0x2222, base, num,
+			       &id));
+	if (!on_hw()) {
+		ASSERT_EQ(0, vtd_fill(self->fd, id, IOMMU_INV_VTD_CACHE_IOTLB,
+				      0x2222, 0xfffff, 0, 0, PAGE));
+		ASSERT_EQ(1, vtd_fill(self->fd, id, IOMMU_INV_VTD_CACHE_IOTLB,
+				      0x2222, base, 0, 0, PAGE));
+		ASSERT_EQ(2, vtd_fill(self->fd, id, IOMMU_INV_VTD_CACHE_IOTLB,
+				      0x2222, base - 1, 0, 0, PAGE));
+	}
+	e_iotlb_all(&self->b);
+	ASSERT_EQ(0, queue_log(self->fd, id, d, 0, &before));
+	ASSERT_EQ(0, _test_inv(self->fd, id, &self->b, 0, self->res, 8,
+			       &self->inv));
+	EXPECT_EQ(1, self->inv.out_processed);
+	ASSERT_EQ(0, queue_log(self->fd, id, d, 64, &after));
+	EXPECT_EQ(before + num + num / 64, after);
+	for (i = 0; i < 63; i++)
+		EXPECT_EQ(0x0000000022220026 | (__u64)(0xfffc1 + i) << 32,
+			  d[i].qw[0]);
+	EXPECT_EQ(0x000fffff22220026, d[62].qw[0]);
+	EXPECT_EQ(0x65, d[63].qw[0] & 0xffffffff);
+	if (!on_hw())
+		EXPECT_EQ(0x4, vtd_valid(self->fd, id,
+					 IOMMU_INV_VTD_CACHE_IOTLB));
+	test_destroy(id);
+}
+
+/*
  * The same batches on the model and on the hardware queue: the same
  * results, the same descriptors. Both IOTLB_ALL entries become 64
  * descriptors (the window's PASIDs), so the batch is 134 descriptors in
