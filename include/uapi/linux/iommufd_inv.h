@@ -59,7 +59,8 @@ enum {
  * GET_INFO (&struct iommu_inv_info.out_granule_log2).
  *
  * @IOMMU_INV_ENTRY_IOTLB_ALL: every IOTLB entry of the HWPT, all address
- *	spaces (&struct iommu_inv_entry_iotlb_all).
+ *	spaces (VT-d: every PASID of the HWPT's window)
+ *	(&struct iommu_inv_entry_iotlb_all).
  * @IOMMU_INV_ENTRY_IOTLB_PASID: every IOTLB entry of one address space
  *	(&struct iommu_inv_entry_iotlb_pasid).
  * @IOMMU_INV_ENTRY_IOTLB_RANGE: IOTLB entries of one address space that
