@@ -24,6 +24,9 @@ enum {
 	IOMMU_INV_TEST_OP_QUEUE_CORRUPT,
 	IOMMU_INV_TEST_OP_DEV_TIMEOUT,
 	IOMMU_INV_TEST_OP_UNIT_FAULT,
+	IOMMU_INV_TEST_OP_QUEUE_CORRUPT_DESC,
+	IOMMU_INV_TEST_OP_VTD_FILL,
+	IOMMU_INV_TEST_OP_VTD_QUERY,
 };
 
 /*
@@ -105,6 +108,21 @@ enum {
  *	type @unit_fault.unit (IOMMU_INV_HWPT_VTD_S1 or _SMMUV3_S1) misbehave
  *	as @unit_fault.fault (IOMMU_INV_UNIT_FAULT_*) says; @id is unused.
  *	-ENODEV if that unit is not a fake unit or not yet taken
+ * @queue_corrupt_desc: QUEUE_CORRUPT_DESC: (VT-d) as QUEUE_CORRUPT, in
+ *	descriptor @queue_corrupt_desc.desc (0 the first) of those entry
+ *	@queue_corrupt_desc.index becomes; QUEUE_CORRUPT is the same with
+ *	@queue_corrupt_desc.desc 0
+ * @vtd_fill: VTD_FILL: (VT-d model queues only, -EOPNOTSUPP otherwise)
+ *	cache a translation in cache @vtd_fill.cache
+ *	(IOMMU_INV_VTD_CACHE_*) of the model, tagged with host domain ID
+ *	@vtd_fill.did, host PASID @vtd_fill.pasid and source ID @vtd_fill.sid
+ *	as that cache's tags say (the others are ignored), for the bytes
+ *	[@vtd_fill.addr, @vtd_fill.addr + @vtd_fill.size) (size non-zero, not
+ *	past 2^64); @vtd_fill.out_slot its slot (-ENOSPC when all are valid)
+ * @vtd_query: VTD_QUERY: (VT-d model queues only) @vtd_query.out_valid,
+ *	a bit per slot of cache @vtd_query.cache still valid, after every
+ *	descriptor the model carried out evicted what the specification says
+ *	it evicts and nothing more
  */
 struct iommu_inv_test_cmd {
 	__u32 size;
@@ -179,8 +197,49 @@ struct iommu_inv_test_cmd {
 			__u32 sid;
 			__u32 __reserved;
 		} unit_fault;
+		struct {
+			__u32 index;
+			__u32 word;
+			__u32 bit;
+			__u32 desc;
+		} queue_corrupt_desc;
+		struct {
+			__u32 cache;
+			__u16 did;
+			__u16 sid;
+			__u32 pasid;
+			__u32 out_slot;
+			__aligned_u64 addr;
+			__aligned_u64 size;
+		} vtd_fill;
+		struct {
+			__u32 cache;
+			__u32 __reserved;
+			__aligned_u64 out_valid;
+		} vtd_query;
 	};
 };
+
+/*
+ * The caches of a VT-d model queue (VTD_FILL, VTD_QUERY), each up to
+ * IOMMU_INV_VTD_CACHE_SLOTS translations, tagged as the specification tags
+ * them in scalable mode (VT-d rev 4.1, 6.2.1 and 6.5.2).
+ */
+enum {
+	/* First-stage or nested leaf translations: DID, PASID, range. */
+	IOMMU_INV_VTD_CACHE_IOTLB,
+	/* First-stage paging-structure caches: DID, PASID, range. */
+	IOMMU_INV_VTD_CACHE_PWC,
+	/* Second-stage-only translations (no PASID tag): DID, range. */
+	IOMMU_INV_VTD_CACHE_IOTLB_SS,
+	/* A device's TLB (ATS): source ID, PASID, range. */
+	IOMMU_INV_VTD_CACHE_DEVTLB,
+	/* PASID-table entries: DID, PASID. */
+	IOMMU_INV_VTD_CACHE_PASID,
+	IOMMU_INV_VTD_NUM_CACHES,
+};
+
+#define IOMMU_INV_VTD_CACHE_SLOTS 64
 
 #define IOMMU_INV_TEST _IO(0xB9, 0x3f)
 

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VT-d stage-1 HWPT type: every generic entry becomes exactly one
- * 256-bit queued-invalidation descriptor (Intel VT-d specification, rev
- * 4.1, section 6.5.2), a run of them is fenced by an invalidation-wait
+ * The VT-d stage-1 HWPT type: every generic entry becomes 256-bit
+ * queued-invalidation descriptors (Intel VT-d specification, rev 4.1,
+ * section 6.5.2) for first-stage (nested) translations in scalable mode,
+ * which the unit tags with domain ID and PASID: one descriptor, except
+ * IOTLB_ALL, which becomes one PASID-selective PASID-based IOTLB
+ * invalidation per PASID of the HWPT's window (as Linux's intel-iommu
+ * flushes a first-stage or nested domain: the IOTLB invalidate descriptor,
+ * domain-selective, does not reach PASID-tagged translations). Runs of up
+ * to VTD_RUN_DESCS descriptors are fenced by an invalidation-wait
  * descriptor, and a fault the queue reports comes back on the entry whose
  * descriptor caused it.
  *
@@ -29,8 +35,6 @@
 #define QW0_PASID		GENMASK_ULL(51, 32)
 #define QW1_ADDR		GENMASK_ULL(63, 12)
 
-/* IOTLB invalidate (6.5.2.3): domain-selective granularity. */
-#define IOTLB_G_DOMAIN		2
 /* PASID-based IOTLB invalidate (6.5.2.4). */
 #define PIOTLB_G_PASID		2
 #define PIOTLB_G_PAGE		3
@@ -45,6 +49,9 @@
 #define PDEVTLB_QW0_SID		GENMASK_ULL(31, 16)
 #define PDEVTLB_QW0_PFSID_HI	GENMASK_ULL(63, 52)
 #define PDEVTLB_QW1_S		BIT_ULL(11)
+
+/* Descriptors of a run, the fencing wait not counted. */
+#define VTD_RUN_DESCS		(VTD_QUEUE_BATCH - 1)
 
 #define VTD_PAGE_SHIFT		12
 /* Size orders (in 4 KiB pages) up to the whole 64-bit space. */
@@ -66,7 +73,10 @@ struct vtd_dev {
  * @pasid_base: host PASID of guest PASID 0
  * @pasid_num: guest PASIDs accepted
  * @descs: the run being built; under @core.lock
+ * @owner: for each descriptor of @descs, the batch index of its entry
  * @testq: (tests) what went to the queue; a bit to flip on the way
+ * @corrupt_desc: (tests) which descriptor of the entry @testq names gets
+ *	the flip
  */
 struct vtd_hwpt {
 	struct iommu_inv_hwpt core;
@@ -75,8 +85,10 @@ struct vtd_hwpt {
 	u32 pasid_base;
 	u32 pasid_num;
 	struct iommu_inv_vtd_desc descs[VTD_QUEUE_BATCH];
+	unsigned int owner[VTD_RUN_DESCS];
 #ifdef CONFIG_IOMMUFD_INV_TEST
 	struct iommu_inv_testq testq;
+	unsigned int corrupt_desc;
 #endif
 };
 
@@ -114,7 +126,8 @@ static int vtd_hwpt_init(struct iommu_inv_hwpt *hwpt, const void *config)
 
 	if (cfg->flags || cfg->__reserved || cfg->__reserved2)
 		return -EOPNOTSUPP;
-	if (!cfg->pasid_num || cfg->pasid_base >= BIT(20) ||
+	if (!cfg->pasid_num || cfg->pasid_num > IOMMU_INV_VTD_MAX_PASIDS ||
+	    cfg->pasid_base >= BIT(20) ||
 	    cfg->pasid_num > BIT(20) - cfg->pasid_base || !cfg->did)
 		return -EINVAL;
 
@@ -272,10 +285,14 @@ static int vtd_encode_devtlb(struct vtd_hwpt *vh, u32 virt_id, u32 pasid,
 	return 0;
 }
 
-/* One entry, already checked by the core, into one descriptor. */
+/*
+ * One entry, already checked by the core, into *@ndescs descriptors: @d is
+ * the first; IOTLB_ALL's descriptor k is @d for host PASID
+ * @vh->pasid_base + k (vtd_desc_nth()).
+ */
 static int vtd_encode(struct vtd_hwpt *vh,
 		      const struct iommu_inv_entry_hdr *hdr,
-		      struct iommu_inv_vtd_desc *d)
+		      struct iommu_inv_vtd_desc *d, unsigned int *ndescs)
 {
 	const struct iommu_inv_entry_iotlb_range *ir;
 	const struct iommu_inv_entry_devtlb_range *dr;
@@ -284,12 +301,17 @@ static int vtd_encode(struct vtd_hwpt *vh,
 	u64 pasid, base;
 
 	memset(d, 0, sizeof(*d));
+	*ndescs = 1;
 	switch (hdr->type) {
 	case IOMMU_INV_ENTRY_IOTLB_ALL:
-		/* IOTLB invalidate (6.5.2.3), domain-selective. */
-		d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_IOTLB) |
-			   FIELD_PREP(QW0_GRAN, IOTLB_G_DOMAIN) |
-			   FIELD_PREP(QW0_DID, vh->did);
+		/*
+		 * PASID-based IOTLB invalidate (6.5.2.4), PASID-selective, for
+		 * every PASID of the window: it has no all-PASIDs granularity,
+		 * and the IOTLB invalidate (6.5.2.3) leaves first-stage and
+		 * nested translations alone in scalable mode.
+		 */
+		vtd_piotlb(vh, vh->pasid_base, false, 0, 0, false, d);
+		*ndescs = vh->pasid_num;
 		return 0;
 	case IOMMU_INV_ENTRY_IOTLB_PASID:
 		if (vtd_host_pasid(vh, ((const struct iommu_inv_entry_iotlb_pasid *)
@@ -316,6 +338,7 @@ static int vtd_encode(struct vtd_hwpt *vh,
 		return vtd_encode_devtlb(vh, dr->virt_id, dr->pasid, base,
 					 order, d);
 	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+		/* Domain-selective: every PASID's entry of the domain. */
 		d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_PC) |
 			   FIELD_PREP(QW0_GRAN, PC_G_DOMAIN) |
 			   FIELD_PREP(QW0_DID, vh->did);
@@ -333,64 +356,124 @@ static int vtd_encode(struct vtd_hwpt *vh,
 	return -EOPNOTSUPP;
 }
 
+/* Descriptor @k of an entry whose first is @d (see vtd_encode()). */
+static void vtd_desc_nth(const struct iommu_inv_vtd_desc *d, unsigned int k,
+			 struct iommu_inv_vtd_desc *out)
+{
+	*out = *d;
+	if (k)
+		out->qw[0] = (d->qw[0] & ~QW0_PASID) |
+			     FIELD_PREP(QW0_PASID,
+					FIELD_GET(QW0_PASID, d->qw[0]) + k);
+}
+
 #ifdef CONFIG_IOMMUFD_INV_TEST
 /*
- * The test ioctl's view of a queue: only the model's and a fake unit's,
- * never a real unit's. The run's wait goes to the log without its status
- * address, a physical address on a unit.
+ * The test ioctl sees the traffic of the model's and a fake unit's queue,
+ * never a real unit's (vtd_queue.test_hooks).
  */
-static void vtd_testq(struct vtd_hwpt *vh, u32 first_index, unsigned int n,
-		      bool after)
+static void vtd_testq_corrupt(struct vtd_hwpt *vh, struct iommu_inv_vtd_desc *d,
+			      u32 index, unsigned int k)
+{
+	if (vh->q->test_hooks && k == vh->corrupt_desc)
+		iommu_inv_testq_corrupt(&vh->testq, d->qw, index, 1);
+}
+
+/* The run's wait is logged without its status address (physical). */
+static void vtd_testq_log(struct vtd_hwpt *vh, unsigned int n)
 {
 	if (!vh->q->test_hooks)
 		return;
-	if (after) {
-		vh->descs[n - 1].qw[1] = 0;
-		iommu_inv_testq_add(&vh->testq, (u64 *)vh->descs, n);
-	} else {
-		iommu_inv_testq_corrupt(&vh->testq, (u64 *)vh->descs,
-					first_index, n);
-	}
+	vh->descs[n - 1].qw[1] = 0;
+	iommu_inv_testq_add(&vh->testq, (u64 *)vh->descs, n);
 }
 #else
-static void vtd_testq(struct vtd_hwpt *vh, u32 first_index, unsigned int n,
-		      bool after)
+static void vtd_testq_corrupt(struct vtd_hwpt *vh, struct iommu_inv_vtd_desc *d,
+			      u32 index, unsigned int k)
+{
+}
+
+static void vtd_testq_log(struct vtd_hwpt *vh, unsigned int n)
 {
 }
 #endif
 
+/*
+ * Submit the run @vh->descs[0..@n) and its wait. Returns 0, or the queue's
+ * errno with @batch->hw_error set and *@failed the batch index of the
+ * entry whose descriptor failed. Only the first run of a call may be
+ * non-blocking: -EAGAIN from it means nothing was done.
+ */
+static int vtd_run(struct vtd_hwpt *vh, struct iommu_inv_batch *batch,
+		   unsigned int n, bool *nonblock, unsigned int *failed)
+{
+	unsigned int done;
+	int rc;
+
+	rc = vh->q->ops->submit(vh->q, vh->descs, n, *nonblock, &done,
+				&batch->hw_error);
+	if (rc == -EAGAIN)
+		return rc;
+	*nonblock = false;
+	vtd_testq_log(vh, n + 1);
+	if (rc)
+		*failed = vh->owner[min(done, n - 1)];
+	return rc;
+}
+
+/*
+ * The entries of @batch become descriptors in order; a run goes to the
+ * queue whenever VTD_RUN_DESCS are ready, so an entry (IOTLB_ALL) may span
+ * runs. An entry counts as done when all its descriptors have completed;
+ * a fault on any of them fails that entry, with the ones before it done.
+ */
 static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 				   struct iommu_inv_batch *batch)
 {
 	struct vtd_hwpt *vh = to_vtd(hwpt);
-	unsigned int n, done;
-	int rc = 0;
+	bool nonblock = batch->nonblock;
+	struct iommu_inv_vtd_desc d;
+	unsigned int i, k, ndescs, n = 0, failed;
+	int rc = 0, qrc;
 
-	BUILD_BUG_ON(VTD_QUEUE_BATCH < 64 + 1);
-	for (n = 0; n < batch->num && n < VTD_QUEUE_BATCH - 1; n++) {
-		rc = vtd_encode(vh, batch->entries[n], &vh->descs[n]);
+	BUILD_BUG_ON(VTD_RUN_DESCS < 64);
+	for (i = 0; i < batch->num; i++) {
+		rc = vtd_encode(vh, batch->entries[i], &d, &ndescs);
 		if (rc)
 			break;
+		for (k = 0; k < ndescs; k++) {
+			vtd_desc_nth(&d, k, &vh->descs[n]);
+			vtd_testq_corrupt(vh, &vh->descs[n],
+					  batch->first_index + i, k);
+			vh->owner[n++] = i;
+			if (n < VTD_RUN_DESCS)
+				continue;
+			qrc = vtd_run(vh, batch, n, &nonblock, &failed);
+			n = 0;
+			if (qrc == -EAGAIN) {
+				batch->error = qrc;
+				return 0;
+			}
+			if (qrc) {
+				batch->error = qrc;
+				return failed;
+			}
+		}
 	}
 	if (n) {
-		int qrc;
-
-		vtd_testq(vh, batch->first_index, n, false);
-		qrc = vh->q->ops->submit(vh->q, vh->descs, n, batch->nonblock,
-					 &done, &batch->hw_error);
+		qrc = vtd_run(vh, batch, n, &nonblock, &failed);
 		if (qrc == -EAGAIN) {
 			batch->error = qrc;
 			return 0;
 		}
-		vtd_testq(vh, batch->first_index, n + 1, true);
 		if (qrc) {
 			batch->error = qrc;
-			return done;
+			return failed;
 		}
 	}
 	if (rc)
 		batch->error = rc;
-	return n;
+	return i;
 }
 
 const struct iommu_inv_hwpt_ops iommu_inv_vtd_ops = {
@@ -422,19 +505,44 @@ int iommu_inv_vtd_test(struct iommu_inv_hwpt *hwpt,
 		       struct iommu_inv_test_cmd *cmd)
 {
 	struct vtd_hwpt *vh = to_vtd(hwpt);
+	struct iommu_inv_test_cmd arm;
 	int rc;
 
-	if (cmd->op != IOMMU_INV_TEST_OP_DEV_TIMEOUT)
-		return vh->q->test_hooks ?
-		       iommu_inv_testq_op(&vh->testq, &hwpt->lock, cmd) :
-		       -EOPNOTSUPP;
-	if (cmd->dev_timeout.__reserved)
-		return -EOPNOTSUPP;
-	if (cmd->dev_timeout.sid > U16_MAX)
-		return -EINVAL;
-	mutex_lock(&hwpt->lock);
-	rc = iommu_inv_vtd_model_timeout(vh->q, cmd->dev_timeout.sid);
-	mutex_unlock(&hwpt->lock);
-	return rc;
+	switch (cmd->op) {
+	case IOMMU_INV_TEST_OP_DEV_TIMEOUT:
+		if (cmd->dev_timeout.__reserved)
+			return -EOPNOTSUPP;
+		if (cmd->dev_timeout.sid > U16_MAX)
+			return -EINVAL;
+		mutex_lock(&hwpt->lock);
+		rc = iommu_inv_vtd_model_timeout(vh->q, cmd->dev_timeout.sid);
+		mutex_unlock(&hwpt->lock);
+		return rc;
+	case IOMMU_INV_TEST_OP_VTD_FILL:
+	case IOMMU_INV_TEST_OP_VTD_QUERY:
+		mutex_lock(&hwpt->lock);
+		rc = iommu_inv_vtd_model_test(vh->q, cmd);
+		mutex_unlock(&hwpt->lock);
+		return rc;
+	case IOMMU_INV_TEST_OP_QUEUE_CORRUPT:
+	case IOMMU_INV_TEST_OP_QUEUE_CORRUPT_DESC:
+		if (!vh->q->test_hooks)
+			return -EOPNOTSUPP;
+		/* QUEUE_CORRUPT_DESC is QUEUE_CORRUPT plus the descriptor. */
+		arm = *cmd;
+		arm.op = IOMMU_INV_TEST_OP_QUEUE_CORRUPT;
+		if (cmd->op == IOMMU_INV_TEST_OP_QUEUE_CORRUPT_DESC)
+			arm.queue_corrupt.__reserved = 0;
+		rc = iommu_inv_testq_op(&vh->testq, &hwpt->lock, &arm);
+		if (rc)
+			return rc;
+		mutex_lock(&hwpt->lock);
+		vh->corrupt_desc = cmd->op == IOMMU_INV_TEST_OP_QUEUE_CORRUPT ?
+				   0 : cmd->queue_corrupt_desc.desc;
+		mutex_unlock(&hwpt->lock);
+		return 0;
+	}
+	return vh->q->test_hooks ?
+	       iommu_inv_testq_op(&vh->testq, &hwpt->lock, cmd) : -EOPNOTSUPP;
 }
 #endif

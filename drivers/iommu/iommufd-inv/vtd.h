@@ -128,6 +128,9 @@ static inline void iommu_inv_vtd_unit_exit(void)
 #ifdef CONFIG_IOMMUFD_INV_TEST
 struct iommu_inv_vtd_queue *iommu_inv_vtd_model_create(void);
 int iommu_inv_vtd_model_timeout(struct iommu_inv_vtd_queue *q, u16 sid);
+struct iommu_inv_test_cmd;
+int iommu_inv_vtd_model_test(struct iommu_inv_vtd_queue *q,
+			     struct iommu_inv_test_cmd *cmd);
 bool iommu_inv_vtd_model_check(const struct iommu_inv_vtd_desc *d);
 
 struct vtd_fake;

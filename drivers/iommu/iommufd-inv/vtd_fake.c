@@ -27,6 +27,7 @@
 #include <linux/bitfield.h>
 #include <linux/delay.h>
 #include <linux/io.h>
+#include <linux/kasan-checks.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -316,6 +317,16 @@ int iommu_inv_vtd_fake_fault(u32 fault, u32 sid)
 	return rc;
 }
 
+/*
+ * A device's write: checked by KASAN explicitly, as this compiler's calls
+ * to memset() from a module are not (a freed page is a use-after-free).
+ */
+static void fake_late_write(void *p, size_t len)
+{
+	kasan_check_write(p, len);
+	memset(p, 0, len);
+}
+
 /**
  * iommu_inv_vtd_fake_exit() - remove the fake unit, after the queue code
  *
@@ -331,9 +342,9 @@ void iommu_inv_vtd_fake_exit(void)
 		return;
 	if (f->gsts & VTD_GSTS_QIES) {
 		pr_info("iommufd-inv: fake VT-d unit: queue still on, writing it once more\n");
-		memset(fake_ring(f), 0, sizeof(struct iommu_inv_vtd_desc));
+		fake_late_write(fake_ring(f), sizeof(struct iommu_inv_vtd_desc));
 		if (f->status_pa)
-			memset(phys_to_virt(f->status_pa), 0, sizeof(u32));
+			fake_late_write(phys_to_virt(f->status_pa), sizeof(u32));
 	}
 	mutex_destroy(&f->lock);
 	kfree(f);

@@ -8,11 +8,26 @@
  * Invalidation Queue Error, as hardware does; a device-TLB descriptor to a
  * device a test marked unresponsive times out (ITE).
  *
+ * It also holds cached translations that tests fill (IOMMU_INV_TEST_OP_
+ * VTD_FILL), tagged as a scalable-mode unit tags them (6.2.1): first-stage
+ * and nested IOTLB and paging-structure entries by domain ID and PASID,
+ * second-stage-only entries by domain ID alone, PASID-cache entries by
+ * domain ID and PASID, device-TLB entries by source ID and PASID. Each
+ * descriptor it carries out evicts exactly what its section of 6.5.2 says
+ * it invalidates, and nothing more, so a flush that leaves a translation
+ * the specification says must go shows in IOMMU_INV_TEST_OP_VTD_QUERY.
+ * In particular the IOTLB invalidate descriptor (6.5.2.3), domain- or
+ * page-selective, reaches only second-stage-only translations of its
+ * domain in scalable mode; first-stage and nested ones, PASID-tagged, go
+ * only with PASID-based IOTLB invalidations (6.5.2.4) or a global one.
+ *
  * Its unit: 2^16 domain IDs, address masks up to 18 (1 GiB), device TLBs.
  */
+#include <linux/bitmap.h>
 #include <linux/slab.h>
 
 #include "iommufd_inv.h"
+#include "iommufd_inv_test.h"
 #include "vtd.h"
 
 /* Where the model's wait descriptors say their status goes. */
@@ -20,18 +35,51 @@
 #define MODEL_NDOMS		65536
 #define MODEL_MAMV		18
 
+#define MODEL_PASIDS		BIT(20)
+
+/* One cached translation; which tags count depends on its cache. */
+struct model_tr {
+	u64 first;
+	u64 last;
+	u32 pasid;
+	u16 did;
+	u16 sid;
+};
+
+struct model_cache {
+	unsigned long valid[BITS_TO_LONGS(IOMMU_INV_VTD_CACHE_SLOTS)];
+	struct model_tr tr[IOMMU_INV_VTD_CACHE_SLOTS];
+};
+
 /**
  * struct vtd_model - one HWPT's model queue
  * @q: what the encoder knows of it
  * @seq: status data of the last wait
  * @timeout_sid: source ID whose next device-TLB descriptor times out
  * @timeout_armed: @timeout_sid is set
+ * @cache: the unit's caches, IOMMU_INV_VTD_CACHE_*
  */
 struct vtd_model {
 	struct iommu_inv_vtd_queue q;
 	u32 seq;
 	u16 timeout_sid;
 	bool timeout_armed;
+	struct model_cache cache[IOMMU_INV_VTD_NUM_CACHES];
+};
+
+/*
+ * What one descriptor invalidates in one cache: the entries whose tags
+ * named here match and whose range meets [first, last].
+ */
+struct model_sel {
+	bool by_did;
+	bool by_pasid;
+	bool by_sid;
+	u16 did;
+	u16 sid;
+	u32 pasid;
+	u64 first;
+	u64 last;
 };
 
 static u64 bits(u64 qw, unsigned int hi, unsigned int lo)
@@ -117,6 +165,128 @@ static bool model_check(const struct iommu_inv_vtd_desc *d)
 	return true;
 }
 
+static void model_evict(struct vtd_model *m, unsigned int cache,
+			const struct model_sel *s)
+{
+	struct model_cache *c = &m->cache[cache];
+	const struct model_tr *t;
+	unsigned int i;
+
+	for_each_set_bit(i, c->valid, IOMMU_INV_VTD_CACHE_SLOTS) {
+		t = &c->tr[i];
+		if ((s->by_did && t->did != s->did) ||
+		    (s->by_pasid && t->pasid != s->pasid) ||
+		    (s->by_sid && t->sid != s->sid) ||
+		    t->first > s->last || t->last < s->first)
+			continue;
+		__clear_bit(i, c->valid);
+	}
+}
+
+/* Every address, for selections that are not by range. */
+static void model_sel_all(struct model_sel *s)
+{
+	s->first = 0;
+	s->last = ~0ULL;
+}
+
+/* A page-selective IOTLB range: 2^AM pages at ADDR (6.5.2.3, 6.5.2.4). */
+static void model_sel_am(struct model_sel *s, u64 qw1)
+{
+	unsigned int am = bits(qw1, 5, 0);
+
+	s->first = qw1 & ~0xfffULL;
+	s->last = s->first + ((1ULL << (12 + am)) - 1);
+}
+
+/*
+ * A device-TLB range (6.5.2.6, as in PCIe ATS): S = 0 is the page at
+ * ADDR; with S = 1 the lowest clear address bit from bit 12 up, bit b,
+ * makes the range 2^(b + 1) bytes, aligned; bits 12 to 63 all set is
+ * every address.
+ */
+static void model_sel_ats(struct model_sel *s, u64 qw1)
+{
+	u64 addr = qw1 & ~0xfffULL;
+	unsigned int b;
+
+	if (!bits(qw1, 11, 11)) {
+		s->first = addr;
+		s->last = addr + 0xfff;
+		return;
+	}
+	b = 12;
+	while (b < 64 && (addr & BIT_ULL(b)))
+		b++;
+	if (b >= 63) {
+		model_sel_all(s);
+		return;
+	}
+	s->first = addr & ~(BIT_ULL(b + 1) - 1);
+	s->last = s->first + (BIT_ULL(b + 1) - 1);
+}
+
+/* Carry out one descriptor model_check() accepted: evict its entries. */
+static void model_apply(struct vtd_model *m, const struct iommu_inv_vtd_desc *d)
+{
+	struct model_sel s = {
+		.did = bits(d->qw[0], 31, 16),
+		.pasid = bits(d->qw[0], 51, 32),
+	};
+	u64 g = bits(d->qw[0], 5, 4);
+
+	model_sel_all(&s);
+	switch (bits(d->qw[0], 3, 0)) {
+	case VTD_DESC_IOTLB:
+		/*
+		 * 6.5.2.3: global invalidates every IOTLB and paging-structure
+		 * entry; domain- and page-selective ones, in scalable mode,
+		 * only second-stage-only (and pass-through) translations of
+		 * the domain, never PASID-tagged first-stage or nested ones.
+		 */
+		if (g == 1) {
+			model_evict(m, IOMMU_INV_VTD_CACHE_IOTLB, &s);
+			model_evict(m, IOMMU_INV_VTD_CACHE_PWC, &s);
+			model_evict(m, IOMMU_INV_VTD_CACHE_IOTLB_SS, &s);
+			break;
+		}
+		s.by_did = true;
+		if (g == 3)
+			model_sel_am(&s, d->qw[1]);
+		model_evict(m, IOMMU_INV_VTD_CACHE_IOTLB_SS, &s);
+		break;
+	case VTD_DESC_PIOTLB:
+		/*
+		 * 6.5.2.4: first-stage and nested entries of the domain and
+		 * PASID; page-selective, those meeting the range, and the
+		 * paging-structure entries too unless IH says only leaves
+		 * changed. Second-stage-only entries stay.
+		 */
+		s.by_did = true;
+		s.by_pasid = true;
+		if (g == 3)
+			model_sel_am(&s, d->qw[1]);
+		model_evict(m, IOMMU_INV_VTD_CACHE_IOTLB, &s);
+		if (g != 3 || !bits(d->qw[1], 6, 6))
+			model_evict(m, IOMMU_INV_VTD_CACHE_PWC, &s);
+		break;
+	case VTD_DESC_PC:
+		/* 6.5.2.2: 00b the domain's, 01b one PASID's, 11b all. */
+		s.by_did = g != 3;
+		s.by_pasid = g == 1;
+		model_evict(m, IOMMU_INV_VTD_CACHE_PASID, &s);
+		break;
+	case VTD_DESC_PDEVTLB:
+		/* 6.5.2.6: one device's entries for one PASID and range. */
+		s.by_sid = true;
+		s.by_pasid = true;
+		s.sid = bits(d->qw[0], 31, 16);
+		model_sel_ats(&s, d->qw[1]);
+		model_evict(m, IOMMU_INV_VTD_CACHE_DEVTLB, &s);
+		break;
+	}
+}
+
 /**
  * iommu_inv_vtd_model_check() - the model's verdict on one descriptor
  * @d: the descriptor
@@ -157,6 +327,7 @@ static int model_submit(struct iommu_inv_vtd_queue *q,
 			*hw_error = IOMMU_INV_HWERR_VTD_ITE;
 			return -ETIMEDOUT;
 		}
+		model_apply(m, &descs[i]);
 	}
 	*done = n;
 	return 0;
@@ -215,4 +386,57 @@ int iommu_inv_vtd_model_timeout(struct iommu_inv_vtd_queue *q, u16 sid)
 	m->timeout_sid = sid;
 	m->timeout_armed = true;
 	return 0;
+}
+
+/**
+ * iommu_inv_vtd_model_test() - VTD_FILL and VTD_QUERY on a model queue
+ * @q: the HWPT's queue; the caller holds the HWPT's lock
+ * @cmd: the command; its out fields are filled
+ *
+ * Return: 0; -EOPNOTSUPP if @q is not a model, for another op or a
+ * non-zero reserved field; -EINVAL for an unknown cache, an empty range or
+ * one past 2^64, or a PASID of 2^20 or more; -ENOSPC when the cache is full.
+ */
+int iommu_inv_vtd_model_test(struct iommu_inv_vtd_queue *q,
+			     struct iommu_inv_test_cmd *cmd)
+{
+	struct vtd_model *m = container_of(q, struct vtd_model, q);
+	struct model_cache *c;
+	struct model_tr *t;
+	unsigned int slot;
+
+	if (q->ops != &model_ops)
+		return -EOPNOTSUPP;
+	switch (cmd->op) {
+	case IOMMU_INV_TEST_OP_VTD_QUERY:
+		if (cmd->vtd_query.__reserved)
+			return -EOPNOTSUPP;
+		if (cmd->vtd_query.cache >= IOMMU_INV_VTD_NUM_CACHES)
+			return -EINVAL;
+		c = &m->cache[cmd->vtd_query.cache];
+		cmd->vtd_query.out_valid = 0;
+		for_each_set_bit(slot, c->valid, IOMMU_INV_VTD_CACHE_SLOTS)
+			cmd->vtd_query.out_valid |= BIT_ULL(slot);
+		return 0;
+	case IOMMU_INV_TEST_OP_VTD_FILL:
+		if (cmd->vtd_fill.cache >= IOMMU_INV_VTD_NUM_CACHES ||
+		    !cmd->vtd_fill.size || cmd->vtd_fill.pasid >= MODEL_PASIDS ||
+		    cmd->vtd_fill.addr + (cmd->vtd_fill.size - 1) <
+		    cmd->vtd_fill.addr)
+			return -EINVAL;
+		c = &m->cache[cmd->vtd_fill.cache];
+		slot = find_first_zero_bit(c->valid, IOMMU_INV_VTD_CACHE_SLOTS);
+		if (slot >= IOMMU_INV_VTD_CACHE_SLOTS)
+			return -ENOSPC;
+		t = &c->tr[slot];
+		t->first = cmd->vtd_fill.addr;
+		t->last = cmd->vtd_fill.addr + (cmd->vtd_fill.size - 1);
+		t->did = cmd->vtd_fill.did;
+		t->pasid = cmd->vtd_fill.pasid;
+		t->sid = cmd->vtd_fill.sid;
+		__set_bit(slot, c->valid);
+		cmd->vtd_fill.out_slot = slot;
+		return 0;
+	}
+	return -EOPNOTSUPP;
 }

@@ -60,7 +60,8 @@ enum {
  * GET_INFO (&struct iommu_inv_info.out_granule_log2).
  *
  * @IOMMU_INV_ENTRY_IOTLB_ALL: every IOTLB entry of the HWPT, all address
- *	spaces (&struct iommu_inv_entry_iotlb_all).
+ *	spaces (VT-d: every PASID of the HWPT's window)
+ *	(&struct iommu_inv_entry_iotlb_all).
  * @IOMMU_INV_ENTRY_IOTLB_PASID: every IOTLB entry of one address space
  *	(&struct iommu_inv_entry_iotlb_pasid).
  * @IOMMU_INV_ENTRY_IOTLB_RANGE: IOTLB entries of one address space that
@@ -181,6 +182,9 @@ struct iommu_inv_hwpt_mock {
 #define IOMMU_INV_VTD_QUEUE_HW 0
 #define IOMMU_INV_VTD_QUEUE_MODEL 1
 
+/* Largest PASID window of a VT-d HWPT: what one IOTLB_ALL may cost. */
+#define IOMMU_INV_VTD_MAX_PASIDS 1024
+
 /**
  * struct iommu_inv_hwpt_vtd_s1 - config of an IOMMU_INV_HWPT_VTD_S1 HWPT
  * @flags: must be 0
@@ -190,12 +194,16 @@ struct iommu_inv_hwpt_mock {
  * @__reserved: must be 0
  * @pasid_base: host PASID that guest PASID 0 maps to
  * @pasid_num: guest PASIDs 0 to @pasid_num - 1 map to @pasid_base
- *	onwards; at least 1, and @pasid_base + @pasid_num at most 2^20
+ *	onwards; 1 to IOMMU_INV_VTD_MAX_PASIDS, and @pasid_base + @pasid_num
+ *	at most 2^20 (-EINVAL)
  * @__reserved2: must be 0
  *
  * Host identifiers: allocating this type needs CAP_SYS_ADMIN (-EPERM).
  * Entries name guest PASIDs only; one at or above @pasid_num fails with
- * -EINVAL and reaches no descriptor.
+ * -EINVAL and reaches no descriptor. IOMMU_INV_ENTRY_IOTLB_ALL becomes one
+ * PASID-based IOTLB invalidation per PASID of the window (the unit tags
+ * first-stage translations with domain ID and PASID, and no descriptor
+ * reaches all of a domain's PASIDs), so it costs @pasid_num descriptors.
  */
 struct iommu_inv_hwpt_vtd_s1 {
 	__u32 flags;
