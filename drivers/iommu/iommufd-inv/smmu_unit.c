@@ -523,6 +523,19 @@ static bool smmu_want_fake(void)
 }
 #endif
 
+/* Undo smmu_attach() or smmu_attach_fake(). */
+static void smmu_detach(struct smmu_unit *u)
+{
+	if (u->regs) {
+		iounmap(u->regs);
+		release_mem_region(u->res.start, SMMU_REG_SIZE);
+	}
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	if (u->fake)
+		iommu_inv_smmu_fake_destroy(u->fake);
+#endif
+}
+
 /* Free the unit, then (tests) its fake, as a device outlives its driver. */
 static void smmu_unit_teardown(struct smmu_unit *u)
 {
@@ -554,14 +567,14 @@ static void *smmu_unit_probe(void)
 	u->q.ops = &smmu_unit_ops;
 	u->cmdq_off = true;
 
+	rc = smmu_want_fake() ? smmu_attach_fake(u) : smmu_attach(u);
+	if (rc)
+		goto out_free;
 	u->ring = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!u->ring) {
 		rc = -ENOMEM;
-		goto out_free;
+		goto out_detach;
 	}
-	rc = smmu_want_fake() ? smmu_attach_fake(u) : smmu_attach(u);
-	if (rc)
-		goto out_ring;
 	rc = smmu_unit_enable(u);
 	/* A first CMD_SYNC proves the queue works. */
 	if (!rc)
@@ -578,8 +591,8 @@ static void *smmu_unit_probe(void)
 			&u->res.start);
 	return u;
 
-out_ring:
-	free_page((unsigned long)u->ring);
+out_detach:
+	smmu_detach(u);
 out_free:
 	mutex_destroy(&u->lock);
 	kfree(u);
