@@ -88,8 +88,8 @@
  * @broken: the SMMU stopped answering; every submit fails until reload
  * @cmdq_off: CR0ACK said the command queue is off (after a quiesce)
  * @slot_cmd: for each slot of the current submit, from its first: the
- *	index of the command there, or for a CMD_SYNC how many commands
- *	come before it
+ *	index of the command there, or for a CMD_SYNC that of the command
+ *	before it (0 if none)
  * @slot_atc: for a CMD_SYNC slot, the first ATC_INV it fences (all of
  *	them to one device), or -1
  * @fake: (tests) the fake SMMU whose registers stand in for @regs
@@ -277,7 +277,7 @@ static unsigned int smmu_put_run(struct smmu_unit *u, u32 start,
 		if (smmu_cmd_is_atc(&cmds[i])) {
 			if (atc >= 0 &&
 			    smmu_cmd_sid(&cmds[atc]) != smmu_cmd_sid(&cmds[i])) {
-				u->slot_cmd[k] = i;
+				u->slot_cmd[k] = i - 1;
 				u->slot_atc[k] = atc;
 				smmu_put_sync(u, start + k++);
 				atc = -1;
@@ -289,7 +289,7 @@ static unsigned int smmu_put_run(struct smmu_unit *u, u32 start,
 		u->slot_atc[k] = -1;
 		smmu_put_cmd(u, start + k++, cmds[i].dw[0], cmds[i].dw[1]);
 	}
-	u->slot_cmd[k] = n;
+	u->slot_cmd[k] = n ? n - 1 : 0;
 	u->slot_atc[k] = atc;
 	smmu_put_sync(u, start + k++);
 	return k;
@@ -369,8 +369,8 @@ static int smmu_unit_submit(struct iommu_inv_smmu_queue *q,
 		*hw_error = IOMMU_INV_HWERR_SMMU_CERROR_ILL;
 		err = -EIO;
 	}
-	/* A CMD_SYNC itself failed otherwise: blame the entry before it. */
-	*done = n ? min(at, n - 1) : 0;
+	/* A CMD_SYNC failing otherwise is blamed on the entry before it. */
+	*done = at;
 	rc = smmu_recover(u, cons, timeout_us);
 	if (!rc)
 		rc = err;

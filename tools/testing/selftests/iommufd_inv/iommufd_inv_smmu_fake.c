@@ -229,6 +229,20 @@ TEST_F(fake, hung_device_fails_its_entry)
 	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ATC_INV_SYNC,
 		  self->res[0].hw_error);
 
+	/*
+	 * Two ATC_INVs to the hung device with no other device's between
+	 * them: the first is blamed (the bound: the SMMU does not say
+	 * which); the healthy device's before them completed.
+	 */
+	ebuf_reset(&self->b);
+	e_devtlb_pasid(&self->b, VSID_A, 0);
+	e_devtlb_pasid(&self->b, VSID_B, 1);
+	e_iotlb_all(&self->b);
+	e_devtlb_pasid(&self->b, VSID_B, 2);
+	e_devtlb_pasid(&self->b, VSID_A, 3);
+	test_inv_fails_at(0, ETIMEDOUT, 1);
+	EXPECT_EQ(2, self->inv.out_processed);
+
 	/* The same HWPT, the healthy device: the queue recovered. */
 	ebuf_reset(&self->b);
 	e_iotlb_all(&self->b);
