@@ -28,6 +28,8 @@
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/ioport.h>
 #include <linux/iopoll.h>
+#include <linux/kmemleak.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/of.h>
 #include <linux/of_address.h>
@@ -49,6 +51,8 @@
 #define SMMU_Q_LEN		BIT(SMMU_Q_SHIFT)
 #define SMMU_Q_IDX(p)		((p) & (SMMU_Q_LEN - 1))
 #define SMMU_Q_PTR(p)		((p) & (2 * SMMU_Q_LEN - 1))
+/* Its bytes: a power of two, so kmalloc() aligns it as CMDQ_BASE needs. */
+#define SMMU_Q_BYTES		(SMMU_Q_LEN * sizeof(struct iommu_inv_smmu_cmd))
 
 /*
  * Slots one submit may use: its commands, a CMD_SYNC before every ATC_INV
@@ -82,7 +86,7 @@
  *	global; the only lock besides the HWPT's on its invalidation path
  * @regs: its registers
  * @res: its register region, claimed
- * @ring: the command queue, SMMU_Q_LEN commands
+ * @ring: the command queue, SMMU_Q_LEN commands, aligned to its size
  * @prod: next free slot, with the wrap bit; the queue is empty between
  *	submits
  * @broken: the SMMU stopped answering; every submit fails until reload
@@ -433,17 +437,18 @@ static int smmu_unit_enable(struct smmu_unit *u)
 
 /*
  * Give the SMMU back and free what is ours. The queue memory is freed
- * only once the SMMU said its queue is off: if it never does, the page is
- * kept for good (a page, which kmemleak does not track), since the SMMU
- * may still read it, and a device must never be left reading or writing
- * memory that is reused.
+ * only once the SMMU said its queue is off: if it never does, it is kept
+ * for good (and kmemleak told so), since the SMMU may still read it, and
+ * a device must never be left reading or writing memory that is reused.
  */
 static void smmu_unit_free(struct smmu_unit *u)
 {
-	if (smmu_quiesce(u))
-		free_page((unsigned long)u->ring);
-	else
+	if (smmu_quiesce(u)) {
+		kfree(u->ring);
+	} else {
+		kmemleak_not_leak(u->ring);
 		pr_err("iommufd-inv: SMMUv3 command queue did not stop: keeping its memory\n");
+	}
 	if (u->regs) {
 		iounmap(u->regs);
 		release_mem_region(u->res.start, SMMU_REG_SIZE);
@@ -570,7 +575,8 @@ static void *smmu_unit_probe(void)
 	rc = smmu_want_fake() ? smmu_attach_fake(u) : smmu_attach(u);
 	if (rc)
 		goto out_free;
-	u->ring = (void *)get_zeroed_page(GFP_KERNEL);
+	BUILD_BUG_ON(!is_power_of_2(SMMU_Q_BYTES));
+	u->ring = kzalloc(SMMU_Q_BYTES, GFP_KERNEL);
 	if (!u->ring) {
 		rc = -ENOMEM;
 		goto out_detach;
