@@ -32,7 +32,7 @@ ensure_linux_source()
 # builds for several kernels never share objects); extra make args follow.
 # The selftest binaries, in the order the tiers run them.
 SELFTESTS="iommufd_inv iommufd_inv_uring iommufd_inv_vtd iommufd_inv_smmu
-	iommufd_inv_fail_nth iommufd_inv_stress
+	iommufd_inv_smmu_fake iommufd_inv_fail_nth iommufd_inv_stress
 	iommufd_inv_fuzz iommufd_inv_units iommufd_inv_nomock"
 
 build_module()

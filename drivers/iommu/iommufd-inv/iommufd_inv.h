@@ -353,14 +353,8 @@ static inline int iommu_inv_vtd_fake_fault(u32 fault, u32 sid)
 	return -ENODEV;
 }
 #endif
-#ifdef CONFIG_OF
+/* smmu_unit.c is always built in test builds. */
 int iommu_inv_smmu_fake_fault(u32 fault, u32 sid);
-#else
-static inline int iommu_inv_smmu_fake_fault(u32 fault, u32 sid)
-{
-	return -ENODEV;
-}
-#endif
 #else
 #define iommu_inv_mock_enabled false
 #define iommu_inv_fake_units false

@@ -51,7 +51,8 @@ enum {
 	/*
 	 * The next run completes only while the submitting thread is held
 	 * up past its wait's deadline (the thread is stalled in a register
-	 * read, as by an interrupt storm or preemption).
+	 * read, as by an interrupt storm or preemption). The fake VT-d unit
+	 * only; the SMMUv3 queue polls with read_poll_timeout().
 	 */
 	IOMMU_INV_UNIT_FAULT_LATE,
 };
@@ -90,17 +91,21 @@ enum {
  * @objects: NUM_OBJECTS: objects held by this file
  * @delay: MOCK_DELAY: the next invalidation op of the HWPT sleeps
  *	@delay.msecs with the HWPT lock held (stands in for a slow queue)
- * @busy: MOCK_BUSY: whether the HWPT lock is held right now
+ * @busy: MOCK_BUSY: whether the HWPT lock is held right now; for an
+ *	SMMUv3 HWPT on a fake unit, whether the unit's queue is (by a call
+ *	of any HWPT on it)
  * @files: NUM_FILES: open files of the device, all processes
  * @queue_log: QUEUE_LOG: copy the last @queue_log.num (at most
  *	IOMMU_INV_QUEUE_LOG_LEN) descriptors (VT-d: 32 bytes) or commands
  *	(SMMUv3: 16 bytes) the HWPT @id gave its queue, oldest first, fences
  *	included, to @queue_log.uptr; @queue_log.out_num copied,
- *	@queue_log.out_total given since allocation
+ *	@queue_log.out_total given since allocation. SMMUv3: model queues
+ *	and fake units only, -EOPNOTSUPP on a real SMMU
  * @queue_corrupt: QUEUE_CORRUPT: in the next call that reaches entry
  *	@queue_corrupt.index, flip bit @queue_corrupt.bit of 64-bit word
  *	@queue_corrupt.word of that entry's descriptor or command before the
- *	queue sees it
+ *	queue sees it. SMMUv3: model queues and fake units only, -EOPNOTSUPP
+ *	on a real SMMU
  * @dev_timeout: DEV_TIMEOUT: (model queues only) the next device-TLB
  *	invalidation (VT-d) or ATC invalidation (SMMUv3) to host source or
  *	stream ID @dev_timeout.sid times out

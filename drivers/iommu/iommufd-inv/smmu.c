@@ -278,7 +278,15 @@ static int smmu_raw(struct smmu_hwpt *sh,
 		sd = smmu_dev(sh, FIELD_GET(CFGI0_SID, dw0));
 		if (!sd)
 			return -ENODEV;
-		if (op == SMMU_OP_ATC_INV && !sd->ats)
+		/*
+		 * ATC_INV: a device with ATS; an SSID only with SSV (a
+		 * command meant for one PASID must not reach the device as
+		 * one for all of them); at most 2^52 pages, the whole 64-bit
+		 * space (the model refuses the same, as an SMMU may).
+		 */
+		if (op == SMMU_OP_ATC_INV &&
+		    (!sd->ats || FIELD_GET(ATC1_SIZE, dw1) > ATC_SIZE_ALL ||
+		     (!(dw0 & CMD0_SSV) && FIELD_GET(CFGI0_SSID, dw0))))
 			return -EINVAL;
 		dw0 &= ~CFGI0_SID;
 		dw0 |= FIELD_PREP(CFGI0_SID, sd->sid);
@@ -338,18 +346,44 @@ static int smmu_encode(struct smmu_hwpt *sh,
 }
 
 #ifdef CONFIG_IOMMUFD_INV_TEST
+/*
+ * Only a model queue or a fake unit is logged and corrupted: a real SMMU's
+ * commands are neither shown to the test ioctl nor changed by it.
+ */
 static void smmu_testq(struct smmu_hwpt *sh, u32 first_index, unsigned int n,
 		       bool after)
 {
+	if (!sh->q->test_hooks)
+		return;
 	if (after)
 		iommu_inv_testq_add(&sh->testq, (u64 *)sh->cmds, n);
 	else
 		iommu_inv_testq_corrupt(&sh->testq, (u64 *)sh->cmds,
 					first_index, n);
 }
+
+/* Whether a bit flip is waiting; re-armed if its call did nothing. */
+static bool smmu_testq_armed(struct smmu_hwpt *sh)
+{
+	return sh->testq.armed;
+}
+
+static void smmu_testq_rearm(struct smmu_hwpt *sh)
+{
+	sh->testq.armed = true;
+}
 #else
 static void smmu_testq(struct smmu_hwpt *sh, u32 first_index, unsigned int n,
 		       bool after)
+{
+}
+
+static bool smmu_testq_armed(struct smmu_hwpt *sh)
+{
+	return false;
+}
+
+static void smmu_testq_rearm(struct smmu_hwpt *sh)
 {
 }
 #endif
@@ -369,9 +403,18 @@ static unsigned int smmu_invalidate(struct iommu_inv_hwpt *hwpt,
 			break;
 	}
 	if (n) {
+		bool armed = smmu_testq_armed(sh);
+
 		smmu_testq(sh, batch->first_index, n, false);
-		qrc = sh->q->ops->submit(sh->q, sh->cmds, n, &done,
-					 &batch->hw_error);
+		qrc = sh->q->ops->submit(sh->q, sh->cmds, n, batch->nonblock,
+					 &done, &batch->hw_error);
+		if (qrc == -EAGAIN) {
+			/* The unit was busy: nothing done, nothing used up. */
+			if (armed && !smmu_testq_armed(sh))
+				smmu_testq_rearm(sh);
+			batch->error = qrc;
+			return 0;
+		}
 		smmu_testq(sh, batch->first_index, n + 1, true);
 		if (qrc) {
 			batch->error = qrc;
@@ -408,7 +451,11 @@ const struct iommu_inv_hwpt_ops iommu_inv_smmu_ops = {
  * @hwpt: an SMMUv3 HWPT, held by the caller
  * @cmd: the command; its out fields are filled
  *
- * Return: 0 or -errno.
+ * QUEUE_LOG, QUEUE_CORRUPT, DEV_TIMEOUT (model queues) and MOCK_BUSY
+ * (fake units: whether the unit's queue is held) serve only model queues
+ * and fake units, never a real SMMU.
+ *
+ * Return: 0 or -errno; -EOPNOTSUPP on a real SMMU's HWPT.
  */
 int iommu_inv_smmu_test(struct iommu_inv_hwpt *hwpt,
 			struct iommu_inv_test_cmd *cmd)
@@ -416,6 +463,16 @@ int iommu_inv_smmu_test(struct iommu_inv_hwpt *hwpt,
 	struct smmu_hwpt *sh = to_smmu(hwpt);
 	int rc;
 
+	/* The test hooks serve model queues and fake units only. */
+	if (!sh->q->test_hooks)
+		return -EOPNOTSUPP;
+	if (cmd->op == IOMMU_INV_TEST_OP_MOCK_BUSY) {
+		/* Whether a submit holds the queue (shared on a unit). */
+		if (!sh->q->ops->busy || cmd->busy.__reserved)
+			return -EOPNOTSUPP;
+		cmd->busy.out_busy = sh->q->ops->busy(sh->q);
+		return 0;
+	}
 	if (cmd->op != IOMMU_INV_TEST_OP_DEV_TIMEOUT)
 		return iommu_inv_testq_op(&sh->testq, &hwpt->lock, cmd);
 	if (cmd->dev_timeout.__reserved)

@@ -65,9 +65,17 @@ static const struct model_cmd model_cmds[] = {
 	{ SMMU_OP_CMD_SYNC, 0x00000000f03fcf00ULL, 0xfff0000000000003ULL },
 };
 
-/* Decode and check one command; false means CERROR_ILL. */
-static bool model_check(struct smmu_model *m,
-			const struct iommu_inv_smmu_cmd *c)
+/**
+ * iommu_inv_smmu_cmd_legal() - the model's decoder
+ * @q: the queue whose VMIDs and stream IDs a command may name
+ * @c: the command
+ *
+ * Used by the model queue and by the fake SMMU (smmu_fake.c).
+ *
+ * Return: whether the command is legal; false means CERROR_ILL.
+ */
+bool iommu_inv_smmu_cmd_legal(struct iommu_inv_smmu_queue *q,
+			      const struct iommu_inv_smmu_cmd *c)
 {
 	const struct model_cmd *mc = NULL;
 	u64 op = field(c->dw[0], 7, 0);
@@ -90,12 +98,12 @@ static bool model_check(struct smmu_model *m,
 	case SMMU_OP_TLBI_NH_ALL:
 	case SMMU_OP_TLBI_NH_ASID:
 		/* Only the HWPT's own VMID. */
-		return !!xa_load(&m->q.vmids, field(c->dw[0], 47, 32));
+		return !!xa_load(&q->vmids, field(c->dw[0], 47, 32));
 	case SMMU_OP_CFGI_CD:
 	case SMMU_OP_CFGI_CD_ALL:
 	case SMMU_OP_ATC_INV:
 		/* Only non-secure streams the HWPT was given. */
-		if (!xa_load(&m->q.sids, field(c->dw[0], 63, 32)) ||
+		if (!xa_load(&q->sids, field(c->dw[0], 63, 32)) ||
 		    (op != SMMU_OP_ATC_INV && (c->dw[0] & BIT_ULL(10))))
 			return false;
 		/* An SSID only with SSV; ATC sizes up to 2^52 pages. */
@@ -110,7 +118,7 @@ static bool model_check(struct smmu_model *m,
 
 static int model_submit(struct iommu_inv_smmu_queue *q,
 			struct iommu_inv_smmu_cmd *cmds, unsigned int n,
-			unsigned int *done, u32 *hw_error)
+			bool nonblock, unsigned int *done, u32 *hw_error)
 {
 	struct smmu_model *m = container_of(q, struct smmu_model, q);
 	unsigned int i, atc = n;
@@ -120,7 +128,7 @@ static int model_submit(struct iommu_inv_smmu_queue *q,
 	*hw_error = 0;
 	for (i = 0; i <= n; i++) {
 		*done = min(i, n - 1);
-		if (!model_check(m, &cmds[i])) {
+		if (!iommu_inv_smmu_cmd_legal(q, &cmds[i])) {
 			*hw_error = IOMMU_INV_HWERR_SMMU_CERROR_ILL;
 			return -EIO;
 		}
@@ -172,6 +180,7 @@ struct iommu_inv_smmu_queue *iommu_inv_smmu_model_create(void)
 	m->q.sid_bits = 32;
 	m->q.ril = true;
 	m->q.ats = true;
+	m->q.test_hooks = true;
 	return &m->q;
 }
 

@@ -11,13 +11,25 @@
  * queue stopped on (SMMUv3 architecture, IHI 0070, 3.5, 6.3.25-6.3.27,
  * 7.1). Queue memory is ordinary cacheable memory, so only an SMMU with
  * coherent access (IDR0.COHACC) is taken.
+ *
+ * The queue is shared by every HWPT on the SMMU, one submit at a time. A
+ * device slow to complete an ATC invalidation costs its own entry an
+ * error (CERROR_ATC_INV_SYNC), not the SMMU: a run holding ATC_INV waits
+ * as long as ATS lets a device take (SMMU_ATC_TIMEOUT_US), and only a
+ * queue that stops answering makes the SMMU unusable until reload. The
+ * queue is turned off before its memory is freed, and its memory kept if
+ * the SMMU never says it is off.
+ *
+ * With the test options mock=1 fake_units=1, the registers are a fake
+ * SMMU's (smmu_fake.c) and this code runs unchanged against it.
  */
 #include <linux/bitfield.h>
-#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/ioport.h>
-#include <linux/ktime.h>
+#include <linux/iopoll.h>
+#include <linux/kmemleak.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/of.h>
 #include <linux/of_address.h>
@@ -25,48 +37,47 @@
 
 #include "iommufd_inv.h"
 #include "smmu.h"
+#ifdef CONFIG_IOMMUFD_INV_TEST
+#include "iommufd_inv_test.h"
+#endif
 
-#define SMMU_REG_IDR0		0x00
-#define SMMU_REG_IDR1		0x04
-#define SMMU_REG_IDR3		0x0c
-#define SMMU_REG_CR0		0x20
-#define SMMU_REG_CR0ACK		0x24
-#define SMMU_REG_CR1		0x28
-#define SMMU_REG_GERROR		0x60
-#define SMMU_REG_GERRORN	0x64
-#define SMMU_REG_CMDQ_BASE	0x90
-#define SMMU_REG_CMDQ_PROD	0x98
-#define SMMU_REG_CMDQ_CONS	0x9c
-#define SMMU_REG_SIZE		0x20000
-
-#define SMMU_IDR0_COHACC	BIT(4)
-#define SMMU_IDR0_ATS		BIT(10)
-#define SMMU_IDR0_VMID16	BIT(18)
-#define SMMU_IDR1_SIDSIZE	GENMASK(5, 0)
-#define SMMU_IDR1_CMDQS		GENMASK(25, 21)
-#define SMMU_IDR3_RIL		BIT(10)
-#define SMMU_CR0_CMDQEN		BIT(3)
 /* Queue accesses: inner shareable, inner and outer write-back. */
 #define SMMU_CR1_QUEUE		(FIELD_PREP(GENMASK(1, 0), 1) | \
 				 FIELD_PREP(GENMASK(3, 2), 1) | \
 				 FIELD_PREP(GENMASK(5, 4), 3))
-#define SMMU_GERROR_CMDQ_ERR	BIT(0)
-#define SMMU_CMDQ_BASE_RA	BIT_ULL(62)
-#define SMMU_CMDQ_BASE_ADDR	GENMASK_ULL(51, 5)
-#define SMMU_CONS_ERR		GENMASK(30, 24)
-
-#define SMMU_CERROR_ILL		1
-#define SMMU_CERROR_ABT		2
-#define SMMU_CERROR_ATC_INV_SYNC 3
 
 /* One page of 16-byte commands; PROD and CONS carry a wrap bit above. */
 #define SMMU_Q_SHIFT		8
 #define SMMU_Q_LEN		BIT(SMMU_Q_SHIFT)
 #define SMMU_Q_IDX(p)		((p) & (SMMU_Q_LEN - 1))
 #define SMMU_Q_PTR(p)		((p) & (2 * SMMU_Q_LEN - 1))
+/* Its bytes: a power of two, so kmalloc() aligns it as CMDQ_BASE needs. */
+#define SMMU_Q_BYTES		(SMMU_Q_LEN * sizeof(struct iommu_inv_smmu_cmd))
 
-/* How long a submit waits for the SMMU before calling it broken. */
+/*
+ * Slots one submit may use: its commands, a CMD_SYNC before every ATC_INV
+ * to another device than the run's previous one, and the last CMD_SYNC.
+ */
+#define SMMU_RUN_SLOTS		(2 * SMMU_QUEUE_BATCH)
+
+/*
+ * How long a submit waits for its CMD_SYNC before calling the SMMU broken.
+ * A run without ATC_INV needs the SMMU alone: 1 s. A run with ATC_INV
+ * waits on the devices: PCIe's ATS gives a device 1 minute (-0% +50%) to
+ * complete an invalidation (the Invalidate Completion time-out), after
+ * which the SMMU reports CERROR_ATC_INV_SYNC on the CMD_SYNC; so such a
+ * run waits those 90 s and 10 s more for the SMMU to say so.
+ */
 #define SMMU_TIMEOUT_US		(1000 * 1000)
+#define SMMU_ATC_TIMEOUT_US	(100ULL * 1000 * 1000)
+/* Between two looks at the queue. */
+#define SMMU_POLL_US		2
+/*
+ * Errors one recovery may meet: the one it recovers from and one more on
+ * the way (a second fault). A queue that still stops after that is
+ * treated as broken.
+ */
+#define SMMU_RECOVER_TRIES	2
 
 /**
  * struct smmu_unit - the SMMU this module owns
@@ -75,10 +86,17 @@
  *	global; the only lock besides the HWPT's on its invalidation path
  * @regs: its registers
  * @res: its register region, claimed
- * @ring: the command queue, SMMU_Q_LEN commands
+ * @ring: the command queue, SMMU_Q_LEN commands, aligned to its size
  * @prod: next free slot, with the wrap bit; the queue is empty between
  *	submits
  * @broken: the SMMU stopped answering; every submit fails until reload
+ * @cmdq_off: CR0ACK said the command queue is off (after a quiesce)
+ * @slot_cmd: for each slot of the current submit, from its first: the
+ *	index of the command there, or for a CMD_SYNC that of the command
+ *	before it (0 if none)
+ * @slot_atc: for a CMD_SYNC slot, the first ATC_INV it fences (all of
+ *	them to one device), or -1
+ * @fake: (tests) the fake SMMU whose registers stand in for @regs
  */
 struct smmu_unit {
 	struct iommu_inv_smmu_queue q;
@@ -88,11 +106,49 @@ struct smmu_unit {
 	__le64 (*ring)[2];
 	u32 prod;
 	bool broken;
+	bool cmdq_off;
+	u8 slot_cmd[SMMU_RUN_SLOTS];
+	s8 slot_atc[SMMU_RUN_SLOTS];
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	struct smmu_fake *fake;
+#endif
 };
 
 static struct iommu_inv_unit_slot smmu_slot = {
 	.lock = __MUTEX_INITIALIZER(smmu_slot.lock),
 };
+
+/* Register accesses: the SMMU's, or (tests) the fake's. */
+static u32 smmu_readl(struct smmu_unit *u, u32 reg)
+{
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	if (u->fake)
+		return iommu_inv_smmu_fake_read(u->fake, reg);
+#endif
+	return readl(u->regs + reg);
+}
+
+static void smmu_writel(struct smmu_unit *u, u32 val, u32 reg)
+{
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	if (u->fake) {
+		iommu_inv_smmu_fake_write(u->fake, reg, val);
+		return;
+	}
+#endif
+	writel(val, u->regs + reg);
+}
+
+static void smmu_writeq(struct smmu_unit *u, u64 val, u32 reg)
+{
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	if (u->fake) {
+		iommu_inv_smmu_fake_write(u->fake, reg, val);
+		return;
+	}
+#endif
+	writeq(val, u->regs + reg);
+}
 
 static void smmu_put_cmd(struct smmu_unit *u, u32 slot, u64 dw0, u64 dw1)
 {
@@ -106,83 +162,171 @@ static void smmu_put_sync(struct smmu_unit *u, u32 slot)
 	smmu_put_cmd(u, slot, SMMU_OP_CMD_SYNC, 0);
 }
 
-static bool smmu_cmdq_error(struct smmu_unit *u)
+/* Where the queue is: 0 drained, 1 stopped on an error, -EBUSY working. */
+static int smmu_cmdq_state(struct smmu_unit *u)
 {
-	u32 pending = readl(u->regs + SMMU_REG_GERROR) ^
-		      readl(u->regs + SMMU_REG_GERRORN);
+	u32 cons = smmu_readl(u, SMMU_REG_CMDQ_CONS);
+	u32 pending;
 
-	return pending & SMMU_GERROR_CMDQ_ERR;
+	if (SMMU_Q_PTR(cons) == u->prod)
+		return 0;
+	pending = smmu_readl(u, SMMU_REG_GERROR) ^
+		  smmu_readl(u, SMMU_REG_GERRORN);
+	return pending & SMMU_GERROR_CMDQ_ERR ? 1 : -EBUSY;
 }
 
 /*
  * Wait until CONS reaches PROD, or the queue stops on an error. Returns
- * 0, 1 for an error, or -ETIMEDOUT.
+ * 0, 1 for an error, or -ETIMEDOUT; like every poll here it looks once
+ * more after the deadline (read_poll_timeout()), so a queue that got
+ * there in time is never taken for a dead one.
  */
-static int smmu_poll(struct smmu_unit *u)
+static int smmu_poll(struct smmu_unit *u, u64 timeout_us)
 {
-	ktime_t end = ktime_add_us(ktime_get(), SMMU_TIMEOUT_US);
-	u32 cons;
+	int state, rc;
 
-	for (;;) {
-		cons = readl(u->regs + SMMU_REG_CMDQ_CONS);
-		if (SMMU_Q_PTR(cons) == u->prod)
-			return 0;
-		if (smmu_cmdq_error(u))
-			return 1;
-		if (ktime_after(ktime_get(), end))
-			return -ETIMEDOUT;
-		cond_resched();
-		udelay(1);
-	}
+	rc = read_poll_timeout(smmu_cmdq_state, state, state != -EBUSY,
+			       SMMU_POLL_US, timeout_us, false, u);
+	return rc ?: state;
 }
 
 /*
- * The queue stopped on the command at CONS. Replace it and the rest of
- * this submit with CMD_SYNCs, acknowledge the error so the queue goes on,
- * and let it drain, so the next submit starts on an empty queue.
+ * Turn the command queue off and wait for CR0ACK to say so. Returns true
+ * once it is off: then, and only then, may its memory be freed.
  */
-static int smmu_recover(struct smmu_unit *u, u32 cons)
+static bool smmu_quiesce(struct smmu_unit *u)
 {
+	u32 ack;
+
+	if (u->cmdq_off)
+		return true;
+	smmu_writel(u, 0, SMMU_REG_CR0);
+	if (read_poll_timeout(smmu_readl, ack, !(ack & SMMU_CR0_CMDQEN),
+			      SMMU_POLL_US, SMMU_TIMEOUT_US, false, u,
+			      SMMU_REG_CR0ACK))
+		return false;
+	u->cmdq_off = true;
+	return true;
+}
+
+/* The SMMU stopped answering: no submit until reload; stop its queue. */
+static void smmu_mark_broken(struct smmu_unit *u)
+{
+	u->broken = true;
+	pr_err("iommufd-inv: SMMUv3 command queue stopped answering; unit unusable until reload\n");
+	if (!smmu_quiesce(u))
+		pr_err("iommufd-inv: SMMUv3 command queue did not stop\n");
+}
+
+/*
+ * The queue stopped on the command at @cons. Replace it and the rest of
+ * this submit with CMD_SYNCs (for CERROR_ATC_INV_SYNC it is the CMD_SYNC
+ * already, and running it again completes the commands before it),
+ * acknowledge the error so the queue goes on, and let it drain, so the
+ * next submit starts on an empty queue. An error met on the way is
+ * handled the same way, once more; only a queue that stops answering, or
+ * keeps stopping, makes the SMMU broken.
+ */
+static int smmu_recover(struct smmu_unit *u, u32 cons, u64 timeout_us)
+{
+	unsigned int tries;
 	u32 slot;
 	int rc;
 
-	for (slot = SMMU_Q_PTR(cons); slot != u->prod;
-	     slot = SMMU_Q_PTR(slot + 1))
-		smmu_put_sync(u, slot);
-	wmb(); /* commands before the queue moves again */
-	writel(readl(u->regs + SMMU_REG_GERROR), u->regs + SMMU_REG_GERRORN);
-	rc = smmu_poll(u);
+	for (tries = 0; tries < SMMU_RECOVER_TRIES; tries++) {
+		for (slot = SMMU_Q_PTR(cons); slot != u->prod;
+		     slot = SMMU_Q_PTR(slot + 1))
+			smmu_put_sync(u, slot);
+		wmb(); /* commands before the queue moves again */
+		smmu_writel(u, smmu_readl(u, SMMU_REG_GERROR),
+			    SMMU_REG_GERRORN);
+		rc = smmu_poll(u, timeout_us);
+		if (rc <= 0)
+			break;
+		cons = smmu_readl(u, SMMU_REG_CMDQ_CONS);
+	}
 	if (rc) {
-		u->broken = true;
+		smmu_mark_broken(u);
 		return -EIO;
 	}
 	return 0;
 }
 
-/* The command a CERROR_ATC_INV_SYNC on the CMD_SYNC belongs to. */
-static unsigned int smmu_first_atc(const struct iommu_inv_smmu_cmd *cmds,
-				   unsigned int n)
+static bool smmu_cmd_is_atc(const struct iommu_inv_smmu_cmd *c)
+{
+	return (c->dw[0] & 0xff) == SMMU_OP_ATC_INV;
+}
+
+/* ATC_INV: dw0 63:32 the stream ID. */
+static u32 smmu_cmd_sid(const struct iommu_inv_smmu_cmd *c)
+{
+	return upper_32_bits(c->dw[0]);
+}
+
+/*
+ * Put the run in the queue from @start: each command, a CMD_SYNC before
+ * an ATC_INV to another device than the ATC_INVs since the last CMD_SYNC,
+ * and a CMD_SYNC at the end. So a CERROR_ATC_INV_SYNC names one device,
+ * and everything before its first ATC_INV there has completed. Returns
+ * the slots used.
+ */
+static unsigned int smmu_put_run(struct smmu_unit *u, u32 start,
+				 const struct iommu_inv_smmu_cmd *cmds,
+				 unsigned int n)
+{
+	unsigned int i, k = 0;
+	int atc = -1;
+
+	for (i = 0; i < n; i++) {
+		if (smmu_cmd_is_atc(&cmds[i])) {
+			if (atc >= 0 &&
+			    smmu_cmd_sid(&cmds[atc]) != smmu_cmd_sid(&cmds[i])) {
+				u->slot_cmd[k] = i - 1;
+				u->slot_atc[k] = atc;
+				smmu_put_sync(u, start + k++);
+				atc = -1;
+			}
+			if (atc < 0)
+				atc = i;
+		}
+		u->slot_cmd[k] = i;
+		u->slot_atc[k] = -1;
+		smmu_put_cmd(u, start + k++, cmds[i].dw[0], cmds[i].dw[1]);
+	}
+	u->slot_cmd[k] = n ? n - 1 : 0;
+	u->slot_atc[k] = atc;
+	smmu_put_sync(u, start + k++);
+	return k;
+}
+
+static bool smmu_run_has_atc(const struct iommu_inv_smmu_cmd *cmds,
+			     unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if ((cmds[i].dw[0] & 0xff) == SMMU_OP_ATC_INV)
-			return i;
-	return n;
+		if (smmu_cmd_is_atc(&cmds[i]))
+			return true;
+	return false;
 }
 
 static int smmu_unit_submit(struct iommu_inv_smmu_queue *q,
 			    struct iommu_inv_smmu_cmd *cmds, unsigned int n,
-			    unsigned int *done, u32 *hw_error)
+			    bool nonblock, unsigned int *done, u32 *hw_error)
 {
 	struct smmu_unit *u = container_of(q, struct smmu_unit, q);
-	unsigned int i, at;
+	u64 timeout_us = smmu_run_has_atc(cmds, n) ? SMMU_ATC_TIMEOUT_US :
+						      SMMU_TIMEOUT_US;
+	unsigned int k, slots, at;
 	u32 start, cons;
 	int rc, err;
 
-	mutex_lock(&u->lock);
 	*done = 0;
 	*hw_error = 0;
+	if (!nonblock)
+		mutex_lock(&u->lock);
+	else if (!mutex_trylock(&u->lock))
+		return -EAGAIN;
 	if (u->broken) {
 		rc = -EIO;
 		goto out_unlock;
@@ -191,31 +335,35 @@ static int smmu_unit_submit(struct iommu_inv_smmu_queue *q,
 	cmds[n].dw[1] = 0;
 
 	start = u->prod;
-	for (i = 0; i <= n; i++)
-		smmu_put_cmd(u, start + i, cmds[i].dw[0], cmds[i].dw[1]);
-	u->prod = SMMU_Q_PTR(start + n + 1);
+	slots = smmu_put_run(u, start, cmds, n);
+	u->prod = SMMU_Q_PTR(start + slots);
 	wmb(); /* commands before PROD */
-	writel(u->prod, u->regs + SMMU_REG_CMDQ_PROD);
+	smmu_writel(u, u->prod, SMMU_REG_CMDQ_PROD);
 
-	rc = smmu_poll(u);
+	rc = smmu_poll(u, timeout_us);
 	if (!rc) {
 		*done = n;
 		goto out_unlock;
 	}
 	if (rc < 0) {
-		u->broken = true;
+		smmu_mark_broken(u);
 		rc = -EIO;
 		goto out_unlock;
 	}
 
 	/* CONS holds the command the queue stopped on, and why. */
-	cons = readl(u->regs + SMMU_REG_CMDQ_CONS);
-	at = SMMU_Q_IDX(SMMU_Q_PTR(cons) - start);
+	cons = smmu_readl(u, SMMU_REG_CMDQ_CONS);
+	k = SMMU_Q_IDX(SMMU_Q_PTR(cons) - start);
+	if (k >= slots)
+		k = slots - 1;
+	at = u->slot_cmd[k];
 	switch (FIELD_GET(SMMU_CONS_ERR, cons)) {
 	case SMMU_CERROR_ATC_INV_SYNC:
 		*hw_error = IOMMU_INV_HWERR_SMMU_CERROR_ATC_INV_SYNC;
 		err = -ETIMEDOUT;
-		at = smmu_first_atc(cmds, n);
+		/* The device of the ATC_INVs this CMD_SYNC fences. */
+		if (u->slot_atc[k] >= 0)
+			at = u->slot_atc[k];
 		break;
 	case SMMU_CERROR_ABT:
 		*hw_error = IOMMU_INV_HWERR_SMMU_CERROR_ABT;
@@ -225,9 +373,9 @@ static int smmu_unit_submit(struct iommu_inv_smmu_queue *q,
 		*hw_error = IOMMU_INV_HWERR_SMMU_CERROR_ILL;
 		err = -EIO;
 	}
-	/* The CMD_SYNC itself failed: blame the last entry. */
-	*done = min(at, n - 1);
-	rc = smmu_recover(u, cons);
+	/* A CMD_SYNC failing otherwise is blamed on the entry before it. */
+	*done = at;
+	rc = smmu_recover(u, cons, timeout_us);
 	if (!rc)
 		rc = err;
 
@@ -241,31 +389,26 @@ static void smmu_unit_release(struct iommu_inv_smmu_queue *q)
 {
 }
 
+static bool smmu_unit_busy(struct iommu_inv_smmu_queue *q)
+{
+	return mutex_is_locked(&container_of(q, struct smmu_unit, q)->lock);
+}
+
 static const struct iommu_inv_smmu_queue_ops smmu_unit_ops = {
 	.submit = smmu_unit_submit,
 	.release = smmu_unit_release,
+	.busy = smmu_unit_busy,
 };
-
-static int smmu_wait_ack(struct smmu_unit *u, u32 cr0)
-{
-	ktime_t end = ktime_add_us(ktime_get(), SMMU_TIMEOUT_US);
-
-	while (readl(u->regs + SMMU_REG_CR0ACK) != cr0) {
-		if (ktime_after(ktime_get(), end))
-			return -ETIMEDOUT;
-		udelay(1);
-	}
-	return 0;
-}
 
 static int smmu_unit_enable(struct smmu_unit *u)
 {
-	u32 idr0 = readl(u->regs + SMMU_REG_IDR0);
-	u32 idr1 = readl(u->regs + SMMU_REG_IDR1);
-	u32 idr3 = readl(u->regs + SMMU_REG_IDR3);
+	u32 idr0 = smmu_readl(u, SMMU_REG_IDR0);
+	u32 idr1 = smmu_readl(u, SMMU_REG_IDR1);
+	u32 idr3 = smmu_readl(u, SMMU_REG_IDR3);
+	u32 ack;
 
 	/* Someone else drives it. */
-	if (readl(u->regs + SMMU_REG_CR0) || readl(u->regs + SMMU_REG_CR0ACK))
+	if (smmu_readl(u, SMMU_REG_CR0) || smmu_readl(u, SMMU_REG_CR0ACK))
 		return -EBUSY;
 	if (!(idr0 & SMMU_IDR0_COHACC) ||
 	    FIELD_GET(SMMU_IDR1_CMDQS, idr1) < SMMU_Q_SHIFT)
@@ -275,24 +418,46 @@ static int smmu_unit_enable(struct smmu_unit *u)
 	u->q.ats = idr0 & SMMU_IDR0_ATS;
 	u->q.vmid_bits = idr0 & SMMU_IDR0_VMID16 ? 16 : 8;
 	u->q.sid_bits = FIELD_GET(SMMU_IDR1_SIDSIZE, idr1);
-	u->q.check_sid = true;
 
-	writel(readl(u->regs + SMMU_REG_GERROR), u->regs + SMMU_REG_GERRORN);
-	writel(SMMU_CR1_QUEUE, u->regs + SMMU_REG_CR1);
-	writeq(SMMU_CMDQ_BASE_RA | (virt_to_phys(u->ring) & SMMU_CMDQ_BASE_ADDR) |
-	       SMMU_Q_SHIFT, u->regs + SMMU_REG_CMDQ_BASE);
-	writel(0, u->regs + SMMU_REG_CMDQ_PROD);
-	writel(0, u->regs + SMMU_REG_CMDQ_CONS);
+	smmu_writel(u, smmu_readl(u, SMMU_REG_GERROR), SMMU_REG_GERRORN);
+	smmu_writel(u, SMMU_CR1_QUEUE, SMMU_REG_CR1);
+	smmu_writeq(u, SMMU_CMDQ_BASE_RA |
+		    (virt_to_phys(u->ring) & SMMU_CMDQ_BASE_ADDR) |
+		    SMMU_Q_SHIFT, SMMU_REG_CMDQ_BASE);
+	smmu_writel(u, 0, SMMU_REG_CMDQ_PROD);
+	smmu_writel(u, 0, SMMU_REG_CMDQ_CONS);
 	u->prod = 0;
-	writel(SMMU_CR0_CMDQEN, u->regs + SMMU_REG_CR0);
-	return smmu_wait_ack(u, SMMU_CR0_CMDQEN);
+	/* From here on the SMMU may read the queue: see smmu_unit_free(). */
+	u->cmdq_off = false;
+	smmu_writel(u, SMMU_CR0_CMDQEN, SMMU_REG_CR0);
+	return read_poll_timeout(smmu_readl, ack, ack & SMMU_CR0_CMDQEN,
+				 SMMU_POLL_US, SMMU_TIMEOUT_US, false, u,
+				 SMMU_REG_CR0ACK);
 }
 
-static void smmu_unit_disable(struct smmu_unit *u)
+/*
+ * Give the SMMU back and free what is ours. The queue memory is freed
+ * only once the SMMU said its queue is off: if it never does, it is kept
+ * for good (and kmemleak told so), since the SMMU may still read it, and
+ * a device must never be left reading or writing memory that is reused.
+ */
+static void smmu_unit_free(struct smmu_unit *u)
 {
-	writel(0, u->regs + SMMU_REG_CR0);
-	if (smmu_wait_ack(u, 0))
-		pr_warn("iommufd-inv: SMMUv3 command queue did not stop\n");
+	if (smmu_quiesce(u)) {
+		kfree(u->ring);
+	} else {
+		kmemleak_not_leak(u->ring);
+		pr_err("iommufd-inv: SMMUv3 command queue did not stop: keeping its memory\n");
+	}
+	if (u->regs) {
+		iounmap(u->regs);
+		release_mem_region(u->res.start, SMMU_REG_SIZE);
+	}
+	WARN_ON(!xa_empty(&u->q.vmids) || !xa_empty(&u->q.sids));
+	xa_destroy(&u->q.vmids);
+	xa_destroy(&u->q.sids);
+	mutex_destroy(&u->lock);
+	kfree(u);
 }
 
 static int smmu_find(struct resource *res)
@@ -312,6 +477,84 @@ static int smmu_find(struct resource *res)
 	return 0;
 }
 
+/* The real SMMU: find it, claim its registers, map them. */
+static int smmu_attach(struct smmu_unit *u)
+{
+	int rc;
+
+	rc = smmu_find(&u->res);
+	if (rc)
+		return rc;
+	/* A driver that drives the SMMU holds its registers. */
+	if (!request_mem_region(u->res.start, SMMU_REG_SIZE, "iommufd-inv"))
+		return -EBUSY;
+	u->regs = ioremap(u->res.start, SMMU_REG_SIZE);
+	if (!u->regs) {
+		release_mem_region(u->res.start, SMMU_REG_SIZE);
+		return -ENOMEM;
+	}
+	u->q.check_sid = true;
+	return 0;
+}
+
+#ifdef CONFIG_IOMMUFD_INV_TEST
+/* (tests) With fake_units, a fake SMMU's registers instead. */
+static int smmu_attach_fake(struct smmu_unit *u)
+{
+	u->fake = iommu_inv_smmu_fake_create(&u->q);
+	if (IS_ERR(u->fake)) {
+		int rc = PTR_ERR(u->fake);
+
+		u->fake = NULL;
+		return rc;
+	}
+	u->q.test_hooks = true;
+	return 0;
+}
+
+static bool smmu_want_fake(void)
+{
+	return iommu_inv_mock_enabled && iommu_inv_fake_units;
+}
+#else
+static int smmu_attach_fake(struct smmu_unit *u)
+{
+	return -ENODEV;
+}
+
+static bool smmu_want_fake(void)
+{
+	return false;
+}
+#endif
+
+/* Undo smmu_attach() or smmu_attach_fake(). */
+static void smmu_detach(struct smmu_unit *u)
+{
+	if (u->regs) {
+		iounmap(u->regs);
+		release_mem_region(u->res.start, SMMU_REG_SIZE);
+	}
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	if (u->fake)
+		iommu_inv_smmu_fake_destroy(u->fake);
+#endif
+}
+
+/* Free the unit, then (tests) its fake, as a device outlives its driver. */
+static void smmu_unit_teardown(struct smmu_unit *u)
+{
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	struct smmu_fake *fake = u->fake;
+#endif
+
+	smmu_unit_free(u);
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	if (fake)
+		iommu_inv_smmu_fake_destroy(fake);
+#endif
+}
+
 static void *smmu_unit_probe(void)
 {
 	struct iommu_inv_smmu_cmd first[1];
@@ -327,44 +570,35 @@ static void *smmu_unit_probe(void)
 	xa_init(&u->q.vmids);
 	xa_init(&u->q.sids);
 	u->q.ops = &smmu_unit_ops;
+	u->cmdq_off = true;
 
-	rc = smmu_find(&u->res);
+	rc = smmu_want_fake() ? smmu_attach_fake(u) : smmu_attach(u);
 	if (rc)
 		goto out_free;
-	/* A driver that drives the SMMU holds its registers. */
-	if (!request_mem_region(u->res.start, SMMU_REG_SIZE, "iommufd-inv")) {
-		rc = -EBUSY;
-		goto out_free;
-	}
-	u->ring = (void *)get_zeroed_page(GFP_KERNEL);
+	BUILD_BUG_ON(!is_power_of_2(SMMU_Q_BYTES));
+	u->ring = kzalloc(SMMU_Q_BYTES, GFP_KERNEL);
 	if (!u->ring) {
 		rc = -ENOMEM;
-		goto out_release;
-	}
-	u->regs = ioremap(u->res.start, SMMU_REG_SIZE);
-	if (!u->regs) {
-		rc = -ENOMEM;
-		goto out_ring;
+		goto out_detach;
 	}
 	rc = smmu_unit_enable(u);
-	if (rc)
-		goto out_unmap;
 	/* A first CMD_SYNC proves the queue works. */
-	rc = smmu_unit_submit(&u->q, first, 0, &done, &hw_error);
-	if (rc)
-		goto out_disable;
-	pr_info("iommufd-inv: SMMUv3 at %pa: command queue on\n",
-		&u->res.start);
+	if (!rc)
+		rc = smmu_unit_submit(&u->q, first, 0, false, &done, &hw_error);
+	if (rc) {
+		/* The queue may be on: quiesce it before its memory goes. */
+		smmu_unit_teardown(u);
+		return ERR_PTR(rc);
+	}
+	if (u->q.test_hooks)
+		pr_info("iommufd-inv: fake SMMUv3: command queue on\n");
+	else
+		pr_info("iommufd-inv: SMMUv3 at %pa: command queue on\n",
+			&u->res.start);
 	return u;
 
-out_disable:
-	smmu_unit_disable(u);
-out_unmap:
-	iounmap(u->regs);
-out_ring:
-	free_page((unsigned long)u->ring);
-out_release:
-	release_mem_region(u->res.start, SMMU_REG_SIZE);
+out_detach:
+	smmu_detach(u);
 out_free:
 	mutex_destroy(&u->lock);
 	kfree(u);
@@ -374,7 +608,8 @@ out_free:
 /**
  * iommu_inv_smmu_unit_get() - the SMMUv3 this module owns
  *
- * Takes it on first use (iommu_inv_unit_get()).
+ * Takes it on first use (iommu_inv_unit_get()). With the test options
+ * mock=1 fake_units=1, the SMMU is a fake one (smmu_fake.c).
  *
  * Return: its queue, or ERR_PTR(-ENODEV) (none), ERR_PTR(-EBUSY) (driven
  * by another driver) or another error of the first attempt.
@@ -388,6 +623,9 @@ struct iommu_inv_smmu_queue *iommu_inv_smmu_unit_get(void)
 
 /**
  * iommu_inv_smmu_unit_exit() - give the SMMU back, at module exit
+ *
+ * The command queue is turned off first; if the SMMU never acknowledges
+ * that, its queue memory is kept (see smmu_unit_free()).
  */
 void iommu_inv_smmu_unit_exit(void)
 {
@@ -395,16 +633,8 @@ void iommu_inv_smmu_unit_exit(void)
 
 	if (!u)
 		return;
-	smmu_unit_disable(u);
-	iounmap(u->regs);
-	free_page((unsigned long)u->ring);
-	release_mem_region(u->res.start, SMMU_REG_SIZE);
-	WARN_ON(!xa_empty(&u->q.vmids) || !xa_empty(&u->q.sids));
-	xa_destroy(&u->q.vmids);
-	xa_destroy(&u->q.sids);
-	mutex_destroy(&u->lock);
-	kfree(u);
 	smmu_slot.unit = NULL;
+	smmu_unit_teardown(u);
 }
 
 #ifdef CONFIG_IOMMUFD_INV_TEST
@@ -413,10 +643,19 @@ void iommu_inv_smmu_unit_exit(void)
  * @fault: IOMMU_INV_UNIT_FAULT_*
  * @sid: the device, for IOMMU_INV_UNIT_FAULT_HUNG_DEVICE
  *
- * Return: -ENODEV: there is no fake unit yet.
+ * Return: 0, -ENODEV if the SMMU is not taken or not a fake one, or
+ * -EINVAL for an unknown @fault.
  */
 int iommu_inv_smmu_fake_fault(u32 fault, u32 sid)
 {
-	return -ENODEV;
+	struct smmu_unit *u;
+	int rc = -ENODEV;
+
+	mutex_lock(&smmu_slot.lock);
+	u = smmu_slot.unit;
+	if (u && u->fake)
+		rc = iommu_inv_smmu_fake_set_fault(u->fake, fault, sid);
+	mutex_unlock(&smmu_slot.lock);
+	return rc;
 }
 #endif

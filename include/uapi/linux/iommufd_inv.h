@@ -113,7 +113,11 @@ enum {
  * @IOMMU_INV_HWERR_SMMU_CERROR_ABT: SMMUv3 CERROR_ABT, an abort on a
  *	command read.
  * @IOMMU_INV_HWERR_SMMU_CERROR_ATC_INV_SYNC: SMMUv3 CERROR_ATC_INV_SYNC,
- *	an ATC invalidation did not complete.
+ *	an ATC invalidation did not complete (errno ETIMEDOUT). It is given
+ *	to the ATC_INV entry of the device that did not answer; of several
+ *	ATC_INV entries to that device not separated by an entry for another
+ *	device's ATC, the first: the SMMU does not say which one it was.
+ *	Entries before it are reported processed.
  */
 #define IOMMU_INV_HWERR_VTD_IQE 0x0110
 #define IOMMU_INV_HWERR_VTD_ITE 0x0140
@@ -487,7 +491,12 @@ struct iommu_inv_entry_vtd_desc {
 /**
  * struct iommu_inv_entry_smmuv3_cmd - IOMMU_INV_ENTRY_SMMUV3_CMD
  * @hdr: common header; no flags defined
- * @cmd: the two little-endian doublewords of the command
+ * @cmd: the two little-endian doublewords of the command. Accepted
+ *	opcodes are CFGI_CD, CFGI_CD_ALL, TLBI_NH_ALL, TLBI_NH_ASID,
+ *	TLBI_NH_VA, TLBI_NH_VAA and ATC_INV, with no bit outside the
+ *	command's fields; an ATC_INV also needs Size at most 52 and SSV set
+ *	when its SSID is not 0. Refused commands fail with hw_error
+ *	IOMMU_INV_HWERR_SMMU_CERROR_ILL and never reach the queue.
  */
 struct iommu_inv_entry_smmuv3_cmd {
 	struct iommu_inv_entry_hdr hdr;
