@@ -39,7 +39,8 @@ enum {
 	 * The device with source or stream ID @sid stops completing
 	 * device-TLB (VT-d) or ATC (SMMUv3) invalidations; the unit reports
 	 * each one as timed out (ITE, CERROR_ATC_INV_SYNC), as hardware does
-	 * once the ATS completion time-out passes. @sid 0xffffffff heals.
+	 * once the ATS completion time-out passes. @sid 0xffffffff heals
+	 * every device. The fake VT-d unit keeps up to four hung devices.
 	 */
 	IOMMU_INV_UNIT_FAULT_HUNG_DEVICE = 1,
 	/* The next recovery from a queue error meets a second error. */
@@ -55,6 +56,11 @@ enum {
 	 * only; the SMMUv3 queue polls with read_poll_timeout().
 	 */
 	IOMMU_INV_UNIT_FAULT_LATE,
+	/*
+	 * An Invalidation Completion Error is latched now, as a device's
+	 * late completion does; it does not stop the queue. VT-d only.
+	 */
+	IOMMU_INV_UNIT_FAULT_ICE,
 };
 
 /* Descriptors or commands QUEUE_LOG can return: the most recent ones. */

@@ -448,6 +448,11 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 			vh->owner[n++] = i;
 			if (n < VTD_RUN_DESCS)
 				continue;
+			/* A non-blocking call takes the unit for one run only. */
+			if (nonblock && (k + 1 < ndescs || i + 1 < batch->num)) {
+				batch->error = -EAGAIN;
+				return 0;
+			}
 			qrc = vtd_run(vh, batch, n, &nonblock, &failed);
 			n = 0;
 			if (qrc == -EAGAIN) {

@@ -46,6 +46,8 @@ struct iommu_inv_vtd_desc {
 #define VTD_FSTS_ICE		BIT(5)
 #define VTD_FSTS_ITE		BIT(6)
 #define VTD_FSTS_QUEUE		(VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE)
+/* The faults that stop the queue; ICE does not (11.4.7.1). */
+#define VTD_FSTS_STOP		(VTD_FSTS_IQE | VTD_FSTS_ITE)
 
 #define VTD_ECAP_QI		BIT_ULL(1)
 #define VTD_ECAP_DT		BIT_ULL(2)

@@ -7,11 +7,14 @@
  * by the independent model of vtd_model.c (a refused one stops the queue
  * with IQE); wait descriptors write their status word; and the test ioctl
  * (UNIT_FAULT) makes it misbehave:
- *  - a hung device: its device-TLB invalidations never complete; the
- *    first wait after one is held until the fake's ATS completion
- *    time-out, then aborted with ITE and the device's SID in IQER;
+ *  - hung devices (up to FAKE_HUNG): their device-TLB invalidations never
+ *    complete; a wait after one is held until the fake's ATS completion
+ *    time-out, then aborted with ITE and the device's SID in IQER; each
+ *    outstanding invalidation times out on its own, later ones later;
+ *  - an Invalidation Completion Error latched at once (a device's late
+ *    completion), which does not stop the queue;
  *  - a fault during the next recovery: when software clears a fault, a
- *    second ITE is latched at once (another device timing out);
+ *    second ITE is latched at once, for the device the first one named;
  *  - a queue that never reports being turned off (GSTS.QIES stays set);
  *  - a dead unit: its queue no longer moves;
  *  - a late run: completed only while the submitter is held up, past its
@@ -42,6 +45,11 @@
 /* How long a late run holds its submitter. */
 #define FAKE_LATE_MS		1200
 #define FAKE_NO_SID		U32_MAX
+/* Devices that may hang at once, and invalidations outstanding at once. */
+#define FAKE_HUNG		4
+#define FAKE_PENDING		8
+/* How much later each further outstanding invalidation times out. */
+#define FAKE_ATS_STAGGER_MS	300
 
 /* CAP: 2^16 domain IDs (ND 6), address masks up to 18 (MAMV). */
 #define FAKE_CAP		(FIELD_PREP(GENMASK_ULL(2, 0), 6) |	\
@@ -58,10 +66,9 @@
  * @iqh: queue head, an index
  * @iqt: queue tail, an index
  * @status_pa: where the last wait wrote its status
- * @hung_sid: the device that does not answer, or FAKE_NO_SID
- * @pending: a device-TLB invalidation to @pending_sid is outstanding
- * @pending_sid: that device
- * @pending_until: when the fake gives up on it (ITE)
+ * @hung: the devices that do not answer (FAKE_NO_SID: none)
+ * @npending: device-TLB invalidations outstanding, oldest first
+ * @pending: their devices and when the fake gives up on each (ITE)
  * @recovery_fault: the next cleared fault is followed by another
  * @no_disable: QIES stays set when QIE is cleared
  * @dead: no descriptor is fetched any more
@@ -76,10 +83,12 @@ struct vtd_fake {
 	unsigned int iqh;
 	unsigned int iqt;
 	phys_addr_t status_pa;
-	u32 hung_sid;
-	bool pending;
-	u16 pending_sid;
-	ktime_t pending_until;
+	u32 hung[FAKE_HUNG];
+	unsigned int npending;
+	struct {
+		u16 sid;
+		ktime_t until;
+	} pending[FAKE_PENDING];
 	bool recovery_fault;
 	bool no_disable;
 	bool dead;
@@ -101,6 +110,32 @@ static void fake_fault(struct vtd_fake *f, u32 bit, u32 sid)
 		f->iqer = FIELD_PREP(VTD_IQER_ITESID, sid);
 }
 
+static bool fake_hung(struct vtd_fake *f, u32 sid)
+{
+	unsigned int i;
+
+	for (i = 0; i < FAKE_HUNG; i++)
+		if (f->hung[i] == sid)
+			return true;
+	return false;
+}
+
+/* A device-TLB invalidation to a hung device: outstanding until its ITE. */
+static void fake_pend(struct vtd_fake *f, u16 sid)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->npending; i++)
+		if (f->pending[i].sid == sid)
+			return;
+	if (f->npending == FAKE_PENDING)
+		return;
+	f->pending[i].sid = sid;
+	f->pending[i].until = ktime_add_ms(ktime_get(), FAKE_ATS_TIMEOUT_MS +
+					   i * FAKE_ATS_STAGGER_MS);
+	f->npending++;
+}
+
 /* Carry out descriptors from IQH to IQT until one cannot complete. */
 static void fake_run(struct vtd_fake *f)
 {
@@ -108,7 +143,7 @@ static void fake_run(struct vtd_fake *f)
 	u32 *status;
 
 	if (f->dead || f->late || !(f->gsts & VTD_GSTS_QIES) ||
-	    (f->fsts & VTD_FSTS_QUEUE))
+	    (f->fsts & VTD_FSTS_STOP))
 		return;
 	while (f->iqh != f->iqt) {
 		d = &fake_ring(f)[f->iqh];
@@ -118,18 +153,13 @@ static void fake_run(struct vtd_fake *f)
 		}
 		switch (d->qw[0] & 0xf) {
 		case VTD_DESC_PDEVTLB:
-			if (FIELD_GET(VTD_PDEVTLB_SID, d->qw[0]) == f->hung_sid &&
-			    !f->pending) {
-				f->pending = true;
-				f->pending_sid = f->hung_sid;
-				f->pending_until =
-					ktime_add_ms(ktime_get(),
-						     FAKE_ATS_TIMEOUT_MS);
-			}
+			if (fake_hung(f, FIELD_GET(VTD_PDEVTLB_SID, d->qw[0])))
+				fake_pend(f, FIELD_GET(VTD_PDEVTLB_SID,
+						       d->qw[0]));
 			break;
 		case VTD_DESC_WAIT:
 			/* A fence: held while an invalidation is outstanding. */
-			if (f->pending)
+			if (f->npending)
 				return;
 			if (d->qw[0] & VTD_WAIT_SW) {
 				f->status_pa = d->qw[1] & ~3ULL;
@@ -143,14 +173,22 @@ static void fake_run(struct vtd_fake *f)
 	}
 }
 
-/* Time passes: an outstanding invalidation to a hung device times out. */
+/*
+ * Time passes: the oldest outstanding invalidation to a hung device times
+ * out, unless the queue is stopped already (its time-out waits for that).
+ */
 static void fake_tick(struct vtd_fake *f)
 {
-	if (f->pending && ktime_after(ktime_get(), f->pending_until)) {
-		f->pending = false;
-		/* The held wait is aborted, its status never written. */
-		f->iqh = (f->iqh + 1) % FAKE_IQ_LEN;
-		fake_fault(f, VTD_FSTS_ITE, f->pending_sid);
+	if (f->npending && !(f->fsts & VTD_FSTS_STOP) &&
+	    ktime_after(ktime_get(), f->pending[0].until)) {
+		fake_fault(f, VTD_FSTS_ITE, f->pending[0].sid);
+		f->npending--;
+		memmove(&f->pending[0], &f->pending[1],
+			f->npending * sizeof(f->pending[0]));
+		/* A held wait is aborted, its status never written. */
+		if (f->iqh != f->iqt &&
+		    (fake_ring(f)[f->iqh].qw[0] & 0xf) == VTD_DESC_WAIT)
+			f->iqh = (f->iqh + 1) % FAKE_IQ_LEN;
 	}
 	if (f->late && f->iqh != f->iqt) {
 		f->late = false;
@@ -216,6 +254,8 @@ u64 iommu_inv_vtd_fake_read(struct vtd_fake *f, unsigned int reg)
  */
 void iommu_inv_vtd_fake_write(struct vtd_fake *f, unsigned int reg, u64 val)
 {
+	u16 sid;
+
 	mutex_lock(&f->lock);
 	switch (reg) {
 	case VTD_REG_GCMD:
@@ -229,14 +269,18 @@ void iommu_inv_vtd_fake_write(struct vtd_fake *f, unsigned int reg, u64 val)
 		}
 		break;
 	case VTD_REG_FSTS:
-		if (f->fsts & val & VTD_FSTS_QUEUE) {
-			f->fsts &= ~(val & VTD_FSTS_QUEUE);
+		if (f->fsts & val & VTD_FSTS_STOP) {
+			sid = FIELD_GET(VTD_IQER_ITESID, f->iqer);
 			f->iqer = 0;
 			if (f->recovery_fault) {
+				/* The same device times out once more. */
 				f->recovery_fault = false;
-				fake_fault(f, VTD_FSTS_ITE, 0);
+				f->fsts &= ~(val & VTD_FSTS_QUEUE);
+				fake_fault(f, VTD_FSTS_ITE, sid);
+				break;
 			}
 		}
+		f->fsts &= ~(val & VTD_FSTS_QUEUE);
 		break;
 	case VTD_REG_IQA:
 		f->iqa = val;
@@ -267,7 +311,7 @@ struct vtd_fake *iommu_inv_vtd_fake_get(void)
 		f = kzalloc(sizeof(*f), GFP_KERNEL);
 		if (f) {
 			mutex_init(&f->lock);
-			f->hung_sid = FAKE_NO_SID;
+			memset(f->hung, 0xff, sizeof(f->hung));
 			vtd_fake = f;
 		}
 	}
@@ -278,14 +322,17 @@ struct vtd_fake *iommu_inv_vtd_fake_get(void)
 /**
  * iommu_inv_vtd_fake_fault() - make the fake unit misbehave
  * @fault: IOMMU_INV_UNIT_FAULT_*
- * @sid: the device, for IOMMU_INV_UNIT_FAULT_HUNG_DEVICE (U32_MAX: none)
+ * @sid: the device, for IOMMU_INV_UNIT_FAULT_HUNG_DEVICE (U32_MAX: all
+ *	answer again)
  *
  * Return: 0, -ENODEV without fake_units, -EINVAL for an unknown fault or
- * a source ID past 16 bits, or -ENOMEM.
+ * a source ID past 16 bits, -ENOSPC past FAKE_HUNG hung devices, or
+ * -ENOMEM.
  */
 int iommu_inv_vtd_fake_fault(u32 fault, u32 sid)
 {
 	struct vtd_fake *f = iommu_inv_vtd_fake_get();
+	unsigned int i;
 	int rc = 0;
 
 	if (IS_ERR(f))
@@ -293,10 +340,21 @@ int iommu_inv_vtd_fake_fault(u32 fault, u32 sid)
 	mutex_lock(&f->lock);
 	switch (fault) {
 	case IOMMU_INV_UNIT_FAULT_HUNG_DEVICE:
-		if (sid != FAKE_NO_SID && sid > U16_MAX)
+		if (sid == FAKE_NO_SID)
+			memset(f->hung, 0xff, sizeof(f->hung));
+		else if (sid > U16_MAX)
 			rc = -EINVAL;
+		else if (!fake_hung(f, FAKE_NO_SID))
+			rc = -ENOSPC;
 		else
-			f->hung_sid = sid;
+			for (i = 0; i < FAKE_HUNG; i++)
+				if (f->hung[i] == FAKE_NO_SID) {
+					f->hung[i] = sid;
+					break;
+				}
+		break;
+	case IOMMU_INV_UNIT_FAULT_ICE:
+		f->fsts |= VTD_FSTS_ICE;
 		break;
 	case IOMMU_INV_UNIT_FAULT_RECOVERY:
 		f->recovery_fault = true;

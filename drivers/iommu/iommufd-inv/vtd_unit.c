@@ -12,21 +12,29 @@
  * rev 4.1, 6.5.2 and 11.4.7-11.4.9).
  *
  * Faults and time-outs:
- *  - IQE names the descriptor at IQH; ITE and ICE name a device by its
- *    source ID (IQER), and the run's first device-TLB descriptor to that
- *    device is blamed. Entries before the blamed one are reported done;
- *    the ones after it are reported not done, though the unit may have
- *    carried some out (invalidations can be repeated).
+ *  - IQE names the descriptor at IQH; ITE names a device by its source ID
+ *    (IQER), and the run's first device-TLB descriptor to that device is
+ *    blamed (the run's first device-TLB descriptor if it names none). A
+ *    device that times out too while the queue recovers moves the blame
+ *    to its entry if that comes first. Entries before the blamed one are
+ *    reported done, which a wait completed after them proves; the ones
+ *    after it are reported not done, though the unit may have carried
+ *    some out (invalidations can be repeated).
+ *  - ICE (a device's late or invalid completion) does not stop the queue:
+ *    it is cleared and fails nothing, as Linux's qi_check_fault() does.
  *  - A run with device-TLB descriptors may take as long as a device may
  *    take to complete an ATS invalidation: the PCIe ATS completion
  *    time-out is 1 minute, -0% +50%, after which the unit reports ITE. Such
  *    a run is waited for VTD_DEVTLB_TIMEOUT_US; other runs VTD_TIMEOUT_US.
- *    Meanwhile every other submit on the unit waits for the lock: the
- *    queue executes in order, so one hung device holds the unit for at
+ *    A wait's deadline moves on whenever the queue head does. Meanwhile
+ *    every other submit on the unit waits for the lock (killable): the
+ *    queue executes in order, so each hung device holds the unit for at
  *    most that long, then its entry fails and the queue goes on.
  *  - After a fault the rest of the run is replaced by waits, the fault is
- *    cleared and the queue drains. A further fault while draining (another
- *    device timing out) is cleared the same way.
+ *    cleared and a new status wait is queued: recovery ends only when a
+ *    wait completes, so no invalidation of the run is still outstanding
+ *    when the next submit starts. A further fault while it waits (another
+ *    device timing out) is cleared the same way, up to VTD_RECOVER_TRIES.
  *  - Only a unit that stops answering (no progress and no fault within
  *    the time-out) is broken: its queue is turned off and every submit
  *    fails with -EIO until the module is reloaded.
@@ -58,6 +66,12 @@
 #define VTD_TIMEOUT_US		(1 * USEC_PER_SEC)
 /* A run with device-TLB descriptors: the ATS completion time-out, +50%. */
 #define VTD_DEVTLB_TIMEOUT_US	(90 * USEC_PER_SEC + VTD_TIMEOUT_US)
+/* Faults met while recovering from one, before the unit is given up. */
+#define VTD_RECOVER_TRIES	8
+/* Busy-wait polls before a poll sleeps between reads. */
+#define VTD_POLL_SPIN		1000
+/* GSTS bits of GCMD's persistent commands: TES, EAFS, QIES, IRES, CFIS. */
+#define VTD_GSTS_PERSIST	(BIT(31) | BIT(28) | BIT(26) | BIT(25) | BIT(23))
 
 /**
  * struct vtd_unit - the unit this module owns
@@ -152,43 +166,53 @@ static unsigned int vtd_head(struct vtd_unit *u)
 }
 
 /*
- * Wait up to @timeout_us for @done() or, with @faults, a queue fault.
- * Returns 0, the FSTS fault bits, or -ETIMEDOUT. As read_poll_timeout()
- * does, the condition is checked once more after the deadline has passed,
- * so a run that completed while this thread was held up is never a
- * time-out.
+ * Wait up to @timeout_us for @done() or, with @faults, a fault that stops
+ * the queue; with @faults the deadline moves on whenever the queue head
+ * does, and an ICE is cleared on the way. Returns 0, the FSTS fault bits,
+ * or -ETIMEDOUT. As read_poll_timeout() does, the condition is checked
+ * once more after the deadline has passed, so a run that completed while
+ * this thread was held up is never a time-out.
  */
 static int vtd_poll(struct vtd_unit *u, bool (*done)(struct vtd_unit *u),
 		    bool faults, u64 timeout_us)
 {
-	ktime_t end = ktime_add_us(ktime_get(), timeout_us);
+	ktime_t now = ktime_get(), end = ktime_add_us(now, timeout_us);
+	unsigned int head = faults ? vtd_head(u) : 0, spins = 0;
 	bool late;
 	u32 fsts;
 
 	for (;;) {
-		late = ktime_after(ktime_get(), end);
+		now = ktime_get();
+		late = ktime_after(now, end);
 		if (done(u))
 			return 0;
-		fsts = faults ? vtd_read(u, VTD_REG_FSTS) & VTD_FSTS_QUEUE : 0;
-		if (fsts)
-			return fsts;
+		if (faults) {
+			fsts = vtd_read(u, VTD_REG_FSTS);
+			if (fsts & VTD_FSTS_ICE)
+				vtd_write(u, VTD_REG_FSTS, VTD_FSTS_ICE);
+			if (fsts & VTD_FSTS_STOP)
+				return fsts & VTD_FSTS_STOP;
+			if (vtd_head(u) != head) {
+				head = vtd_head(u);
+				end = ktime_add_us(now, timeout_us);
+				late = false;
+			}
+		}
 		if (late)
 			return -ETIMEDOUT;
-		cond_resched();
-		udelay(1);
+		if (spins < VTD_POLL_SPIN) {
+			spins++;
+			cond_resched();
+			udelay(1);
+		} else {
+			usleep_range(20, 50);
+		}
 	}
 }
 
 static bool vtd_status_done(struct vtd_unit *u)
 {
 	return READ_ONCE(*u->status) == u->seq;
-}
-
-/* Empty, and no fault latched that would stop the next submit. */
-static bool vtd_drained(struct vtd_unit *u)
-{
-	return !(vtd_read(u, VTD_REG_FSTS) & VTD_FSTS_QUEUE) &&
-	       vtd_head(u) == u->tail;
 }
 
 static bool vtd_qie_set(struct vtd_unit *u)
@@ -201,10 +225,21 @@ static bool vtd_qie_clear(struct vtd_unit *u)
 	return !vtd_qie_set(u);
 }
 
+/*
+ * Set or clear one persistent command: GCMD takes the persistent ones as
+ * GSTS reports them, one changed, and no one-shot command (11.4.4).
+ */
+static void vtd_gcmd(struct vtd_unit *u, u32 cmd, bool on)
+{
+	u32 val = vtd_read(u, VTD_REG_GSTS) & VTD_GSTS_PERSIST;
+
+	vtd_write(u, VTD_REG_GCMD, on ? val | cmd : val & ~cmd);
+}
+
 /* Turn the queue off; true once the unit says it is off. */
 static bool vtd_unit_disable(struct vtd_unit *u)
 {
-	vtd_write(u, VTD_REG_GCMD, 0);
+	vtd_gcmd(u, VTD_GCMD_QIE, false);
 	return !vtd_poll(u, vtd_qie_clear, false, VTD_TIMEOUT_US);
 }
 
@@ -230,7 +265,10 @@ static bool vtd_run_has_devtlb(const struct iommu_inv_vtd_desc *descs,
 	return false;
 }
 
-/* The descriptor a device-TLB fault names: the first to that SID. */
+/*
+ * The descriptor a device-TLB time-out names: the first to that SID, else
+ * the run's first device-TLB descriptor, else the first of the run.
+ */
 static unsigned int vtd_devtlb_fault(const struct iommu_inv_vtd_desc *descs,
 				     unsigned int n, u16 sid)
 {
@@ -244,33 +282,53 @@ static unsigned int vtd_devtlb_fault(const struct iommu_inv_vtd_desc *descs,
 		if (FIELD_GET(VTD_PDEVTLB_SID, descs[i].qw[0]) == sid)
 			return i;
 	}
-	return first;
+	return first == n ? 0 : first;
+}
+
+/* Queue a wait with new status data at the tail (it has room). */
+static void vtd_queue_wait(struct vtd_unit *u)
+{
+	if (!++u->seq)
+		u->seq = 1;
+	WRITE_ONCE(*u->status, 0);
+	vtd_wait_desc(&u->ring[u->tail], u->status, u->seq);
+	u->tail = (u->tail + 1) % VTD_IQ_LEN;
 }
 
 /*
  * A fault stopped the queue. Replace what is left of this submit with
- * waits that write the scratch word, clear the fault and let the queue
- * drain, so the next submit starts on an empty queue. A fault while it
- * drains (a device-TLB invalidation fetched before the first fault timing
- * out too) is cleared the same way; at most one per slot of the run, as
- * each needs a descriptor fetched before the first.
+ * waits that write the scratch word, queue a status wait, clear the fault
+ * and wait for that wait: once it completes, every descriptor before it
+ * has, so the next submit starts on an empty, quiet queue. A time-out of
+ * another device met on the way (a device-TLB invalidation of the run
+ * still outstanding) is cleared the same way, and moves *@at back to its
+ * entry if that comes first. The ring holds the run (65), and one wait
+ * per try.
  */
-static int vtd_recover(struct vtd_unit *u, u32 fsts, u64 timeout_us)
+static int vtd_recover(struct vtd_unit *u, u32 fsts, u64 timeout_us,
+		       const struct iommu_inv_vtd_desc *descs, unsigned int n,
+		       unsigned int *at)
 {
 	unsigned int i, tries;
 	int rc = -ETIMEDOUT;
 
-	for (tries = 0; tries < VTD_QUEUE_BATCH; tries++) {
+	BUILD_BUG_ON(VTD_QUEUE_BATCH + VTD_RECOVER_TRIES > VTD_IQ_LEN);
+	for (tries = 0; tries < VTD_RECOVER_TRIES; tries++) {
 		for (i = vtd_head(u); i != u->tail; i = (i + 1) % VTD_IQ_LEN)
 			vtd_wait_desc(&u->ring[i], u->scratch, 0);
+		vtd_queue_wait(u);
 		wmb(); /* descriptors before the queue moves again */
 		vtd_write(u, VTD_REG_FSTS, fsts);
 		/* Hardware resumes when the fault clears; QEMU on a tail write. */
 		vtd_write(u, VTD_REG_IQT, (u64)u->tail << VTD_IQ_SHIFT);
-		rc = vtd_poll(u, vtd_drained, true, timeout_us);
+		rc = vtd_poll(u, vtd_status_done, true, timeout_us);
 		if (rc <= 0)
 			break;
 		fsts = rc;
+		if (fsts & VTD_FSTS_ITE)
+			*at = min(*at, vtd_devtlb_fault(descs, n,
+					FIELD_GET(VTD_IQER_ITESID,
+						  vtd_read(u, VTD_REG_IQER))));
 	}
 	if (!rc)
 		return 0;
@@ -284,30 +342,40 @@ static int vtd_unit_submit(struct iommu_inv_vtd_queue *q,
 {
 	struct vtd_unit *u = container_of(q, struct vtd_unit, q);
 	unsigned int start, i, at;
-	u64 iqer, timeout_us;
+	u64 timeout_us;
+	u32 fsts;
 	int rc, err;
 
 	*done = 0;
 	*hw_error = 0;
-	if (!nonblock)
-		mutex_lock(&u->lock);
-	else if (!mutex_trylock(&u->lock))
+	/*
+	 * A non-blocking submit never waits for a device: one that may
+	 * (device-TLB descriptors) goes to io_uring's worker.
+	 */
+	if (nonblock && vtd_run_has_devtlb(descs, n))
 		return -EAGAIN;
+	if (!nonblock) {
+		if (mutex_lock_killable(&u->lock))
+			return -EINTR;
+	} else if (!mutex_trylock(&u->lock)) {
+		return -EAGAIN;
+	}
 	if (u->broken) {
 		rc = -EIO;
 		goto out_unlock;
 	}
-	if (!++u->seq)
-		u->seq = 1;
-	vtd_wait_desc(&descs[n], u->status, u->seq);
-	WRITE_ONCE(*u->status, 0);
 	timeout_us = vtd_run_has_devtlb(descs, n) ? VTD_DEVTLB_TIMEOUT_US :
 						   VTD_TIMEOUT_US;
+	/* A completion that came late for an earlier run is no fault. */
+	if (vtd_read(u, VTD_REG_FSTS) & VTD_FSTS_ICE)
+		vtd_write(u, VTD_REG_FSTS, VTD_FSTS_ICE);
 
 	start = u->tail;
-	for (i = 0; i <= n; i++)
+	for (i = 0; i < n; i++)
 		u->ring[(start + i) % VTD_IQ_LEN] = descs[i];
-	u->tail = (start + n + 1) % VTD_IQ_LEN;
+	u->tail = (start + n) % VTD_IQ_LEN;
+	vtd_queue_wait(u);
+	descs[n] = u->ring[(start + n) % VTD_IQ_LEN];
 	wmb(); /* descriptors before the tail */
 	vtd_write(u, VTD_REG_IQT, (u64)u->tail << VTD_IQ_SHIFT);
 
@@ -322,25 +390,21 @@ static int vtd_unit_submit(struct iommu_inv_vtd_queue *q,
 	}
 
 	/* A fault: find the descriptor it names. */
-	iqer = vtd_read(u, VTD_REG_IQER);
-	if (rc & VTD_FSTS_IQE) {
+	fsts = rc;
+	if (fsts & VTD_FSTS_IQE) {
 		at = (vtd_head(u) - start) % VTD_IQ_LEN;
 		*hw_error = IOMMU_INV_HWERR_VTD_IQE;
 		err = -EIO;
-	} else if (rc & VTD_FSTS_ITE) {
-		at = vtd_devtlb_fault(descs, n,
-				      FIELD_GET(VTD_IQER_ITESID, iqer));
-		*hw_error = IOMMU_INV_HWERR_VTD_ITE;
-		err = -ETIMEDOUT;
 	} else {
 		at = vtd_devtlb_fault(descs, n,
-				      FIELD_GET(VTD_IQER_ICESID, iqer));
-		*hw_error = IOMMU_INV_HWERR_VTD_ICE;
-		err = -EIO;
+				      FIELD_GET(VTD_IQER_ITESID,
+						vtd_read(u, VTD_REG_IQER)));
+		*hw_error = IOMMU_INV_HWERR_VTD_ITE;
+		err = -ETIMEDOUT;
 	}
+	rc = vtd_recover(u, fsts, timeout_us, descs, n, &at);
 	/* The wait itself faulted: blame the last entry. */
 	*done = min(at, n - 1);
-	rc = vtd_recover(u, rc, timeout_us);
 	if (!rc)
 		rc = err;
 
@@ -439,7 +503,7 @@ static int vtd_unit_enable(struct vtd_unit *u)
 	vtd_write(u, VTD_REG_IQA, virt_to_phys(u->ring) | VTD_IQA_DW);
 	vtd_write(u, VTD_REG_IQT, 0);
 	u->tail = 0;
-	vtd_write(u, VTD_REG_GCMD, VTD_GCMD_QIE);
+	vtd_gcmd(u, VTD_GCMD_QIE, true);
 	return vtd_poll(u, vtd_qie_set, false, VTD_TIMEOUT_US) ? -ETIMEDOUT : 0;
 }
 

@@ -106,7 +106,8 @@ enum {
  * @IOMMU_INV_HWERR_VTD_IQE: VT-d Invalidation Queue Error (FSTS.IQE).
  * @IOMMU_INV_HWERR_VTD_ITE: VT-d Invalidation Time-out Error (FSTS.ITE),
  *	a device TLB did not answer.
- * @IOMMU_INV_HWERR_VTD_ICE: VT-d Invalidation Completion Error (FSTS.ICE).
+ * @IOMMU_INV_HWERR_VTD_ICE: VT-d Invalidation Completion Error (FSTS.ICE);
+ *	reserved: ICE does not stop the queue and fails no entry.
  * @IOMMU_INV_HWERR_SMMU_CERROR_ILL: SMMUv3 CMDQ_CONS.ERR = CERROR_ILL, an
  *	illegal command (also given to commands refused before they reach the
  *	queue, which is what the guest would have seen).

@@ -744,17 +744,30 @@ TEST_F(inv, results_not_user_memory)
  */
 TEST_F(inv, results_room_past_entry_num)
 {
-	static const unsigned long tops[] = { 1UL << 56, 1UL << 47 };
+	static const unsigned long tops[] = {
+		1UL << 56, 1UL << 52, 1UL << 48, 1UL << 47,
+	};
 	struct iommu_inv_result *res = MAP_FAILED;
+	bool edge = false, beyond;
 	unsigned int i, j;
 
-	/* The last mappable page below the top of user space. */
-	for (i = 0; i < ARRAY_SIZE(tops) && res == MAP_FAILED; i++)
-		for (j = 1; j < 64 && res == MAP_FAILED; j++)
-			res = mmap((void *)(tops[i] - (j + 1) * PAGE), PAGE,
+	/*
+	 * The last mappable page below the top of user space; edge if the
+	 * page after it is past the end (refused as such, not occupied).
+	 */
+	beyond = false;
+	for (i = 0; i < ARRAY_SIZE(tops) && res == MAP_FAILED; i++) {
+		for (j = 1; j < 64 && res == MAP_FAILED; j++) {
+			res = mmap((void *)(tops[i] - j * PAGE), PAGE,
 				   PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS |
 				   MAP_FIXED_NOREPLACE, -1, 0);
+			if (res == MAP_FAILED)
+				beyond = errno != EEXIST;
+			else
+				edge = beyond;
+		}
+	}
 	ASSERT_NE(MAP_FAILED, res);
 
 	e_iotlb_all(&self->b);
@@ -771,10 +784,14 @@ TEST_F(inv, results_room_past_entry_num)
 	EXPECT_EQ(1, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
 
 	/* Two entries' results do not fit on the page's last 16 bytes. */
-	EXPECT_ERRNO(EFAULT, _test_inv(self->fd, self->hwpt_id, &self->b, 0,
-				       (void *)res + PAGE - 16, 0xffffffff,
-				       &self->inv));
+	if (edge)
+		EXPECT_ERRNO(EFAULT, _test_inv(self->fd, self->hwpt_id,
+					       &self->b, 0,
+					       (void *)res + PAGE - 16,
+					       0xffffffff, &self->inv));
 	munmap(res, PAGE);
+	if (!edge)
+		SKIP(return, "no page found at the very top of user space");
 }
 
 TEST_F(inv, iotlb_all)

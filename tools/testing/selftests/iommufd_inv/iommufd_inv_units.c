@@ -227,6 +227,65 @@ TEST_F(vtd_unit, other_file_served_throughout)
 }
 
 /*
+ * Two devices hang in one run. The first to time out fails its entry;
+ * the call returns only once the other has timed out too (recovery waits
+ * for a wait to complete), so nothing of the run is still outstanding
+ * when the next call, another file's, uses the unit: that call goes
+ * through, with no time-out of someone else's device on it.
+ */
+TEST_F(vtd_unit, two_hung_devices_stay_in_their_call)
+{
+	struct iommu_inv_hwpt_invalidate inv2;
+	struct iommu_inv_result res2[4];
+	struct ebuf b2;
+	__u32 hwpt2;
+	int fd2;
+
+	fd2 = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, vtd_alloc(fd2, IOMMU_INV_VTD_QUEUE_HW, DID + 3, 0x500, 4,
+			       &hwpt2));
+	ebuf_init(&b2, 256);
+	e_iotlb_pasid(&b2, 1);
+	e_pc_all(&b2);
+
+	ASSERT_EQ(0, unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_HUNG_DEVICE,
+				SID_B));
+	ASSERT_EQ(0, unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_HUNG_DEVICE,
+				SID_A));
+	/* B's entry (1) is fetched first and times out first. */
+	test_inv_fails_at(0, ETIMEDOUT, 1);
+	EXPECT_EQ(IOMMU_INV_HWERR_VTD_ITE, self->res[0].hw_error);
+	EXPECT_EQ(2, self->inv.out_processed);
+
+	ASSERT_EQ(0, _test_inv(fd2, hwpt2, &b2, 0, res2, 4, &inv2));
+	EXPECT_EQ(2, inv2.out_processed);
+	EXPECT_EQ(0, inv2.out_num_failed);
+	free(b2.data);
+	close(fd2);
+}
+
+/*
+ * An Invalidation Completion Error (a device's late completion) stops
+ * nothing and fails nothing: the next run goes through whole.
+ */
+TEST_F(vtd_unit, completion_error_fails_nothing)
+{
+	struct ebuf b;
+
+	ebuf_init(&b, 256);
+	e_iotlb_all(&b);
+	e_iotlb_pasid(&b, 3);
+	e_pc_all(&b);
+	ASSERT_EQ(0, unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_ICE, 0));
+	ASSERT_EQ(0, _test_inv(self->fd, self->hwpt_id, &b, 0, self->res, 8,
+			       &self->inv));
+	EXPECT_EQ(3, self->inv.out_processed);
+	EXPECT_EQ(0, self->inv.out_num_failed);
+	free(b.data);
+}
+
+/*
  * io_uring's first, non-blocking issue does not wait for a unit another
  * HWPT holds: it returns at once and the command completes from
  * io_uring's worker once the unit is free. io_uring_submit() returns
