@@ -24,7 +24,24 @@ enum {
 	IOMMU_INV_TEST_OP_QUEUE_CORRUPT,
 	IOMMU_INV_TEST_OP_DEV_TIMEOUT,
 	IOMMU_INV_TEST_OP_UNIT_FAULT,
+	IOMMU_INV_TEST_OP_LADDER,
 };
+
+/*
+ * Steps of one HWPT_INVALIDATE ioctl, for the benchmark's cost ladder:
+ * with LADDER set to one of them, this file's HWPT_INVALIDATE calls stop
+ * right after that step and return 0 (nothing further done or written).
+ */
+enum {
+	IOMMU_INV_LADDER_DOOR = 1,	/* the ioctl table */
+	IOMMU_INV_LADDER_FETCH,		/* the argument read */
+	IOMMU_INV_LADDER_LOOKUP,	/* the HWPT looked up (and put) */
+	IOMMU_INV_LADDER_ENGINE,	/* engine, chunk, entries checked */
+	IOMMU_INV_LADDER_OP,		/* HWPT lock held around the op */
+	IOMMU_INV_LADDER_STATS,		/* per-HWPT statistics */
+};
+
+#define IOMMU_INV_LADDER_RUNGS IOMMU_INV_LADDER_STATS
 
 /*
  * What UNIT_FAULT makes a fake unit (module loaded with fake_units=1) do.
@@ -99,6 +116,8 @@ enum {
  *	type @unit_fault.unit (IOMMU_INV_HWPT_VTD_S1 or _SMMUV3_S1) misbehave
  *	as @unit_fault.fault (IOMMU_INV_UNIT_FAULT_*) says; @id is unused.
  *	-ENODEV if that unit is not a fake unit or not yet taken
+ * @ladder: LADDER: make this file's HWPT_INVALIDATE calls stop after step
+ *	@ladder.rung (IOMMU_INV_LADDER_*), or 0 for none; @id is unused
  */
 struct iommu_inv_test_cmd {
 	__u32 size;
@@ -173,6 +192,10 @@ struct iommu_inv_test_cmd {
 			__u32 sid;
 			__u32 __reserved;
 		} unit_fault;
+		struct {
+			__u32 rung;
+			__u32 __reserved;
+		} ladder;
 	};
 };
 
