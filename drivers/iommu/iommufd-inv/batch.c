@@ -510,6 +510,10 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 		}
 		index++;
 	}
+	if (iommu_inv_ladder(call->ctx, IOMMU_INV_LADDER_ENGINE)) {
+		iommu_inv_engine_free(e);
+		return 0;
+	}
 	iommu_inv_engine_flush(e);
 	if (e->again) {
 		iommu_inv_engine_free(e);
@@ -517,6 +521,10 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 	}
 	if (!e->stop)
 		call->processed = call->entry_num;
+	if (iommu_inv_ladder(call->ctx, IOMMU_INV_LADDER_OP)) {
+		iommu_inv_engine_free(e);
+		return 0;
+	}
 
 	atomic64_inc(&hwpt->calls);
 	atomic64_add(call->processed, &hwpt->entries);

@@ -16,11 +16,14 @@
 #ifndef __IOMMUFD_INV_H
 #define __IOMMUFD_INV_H
 
+#include <linux/jump_label.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <uapi/linux/iommufd_inv.h>
+
+#include "iommufd_inv_test.h"
 
 /* Most objects one open file may hold. */
 #define IOMMU_INV_MAX_OBJECTS 4096
@@ -41,12 +44,52 @@ enum iommu_inv_obj_type {
  * @num_objects: objects allocated, for IOMMU_INV_MAX_OBJECTS
  * @spare_engine: the batch engine of the last call, kept for the next one
  *	so that a call allocates nothing; taken and returned with xchg()
+ * @ladder: (tests) the step after which HWPT_INVALIDATE calls stop, or 0
  */
 struct iommu_inv_ctx {
 	struct xarray objects;
 	atomic_t num_objects;
 	struct iommu_inv_engine *spare_engine;
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	unsigned int ladder;
+#endif
 };
+
+#ifdef CONFIG_IOMMUFD_INV_TEST
+DECLARE_STATIC_KEY_FALSE(iommu_inv_ladder_key);
+
+/*
+ * Whether a HWPT_INVALIDATE call on @ctx stops after step @rung (the
+ * benchmark's cost ladder, IOMMU_INV_LADDER_*). A no-op jump while no
+ * file has a ladder set.
+ */
+static inline bool iommu_inv_ladder(const struct iommu_inv_ctx *ctx,
+				    unsigned int rung)
+{
+	return static_branch_unlikely(&iommu_inv_ladder_key) &&
+	       READ_ONCE(ctx->ladder) == rung;
+}
+
+/* Whether the call stops after step @rung or a later one. */
+static inline bool iommu_inv_ladder_from(const struct iommu_inv_ctx *ctx,
+					 unsigned int rung)
+{
+	return static_branch_unlikely(&iommu_inv_ladder_key) &&
+	       READ_ONCE(ctx->ladder) >= rung;
+}
+#else
+static inline bool iommu_inv_ladder(const struct iommu_inv_ctx *ctx,
+				    unsigned int rung)
+{
+	return false;
+}
+
+static inline bool iommu_inv_ladder_from(const struct iommu_inv_ctx *ctx,
+					 unsigned int rung)
+{
+	return false;
+}
+#endif
 
 /**
  * struct iommu_inv_object - head of every object
@@ -345,6 +388,7 @@ extern bool iommu_inv_mock_enabled;
 extern bool iommu_inv_fake_units;
 extern const struct iommu_inv_hwpt_ops iommu_inv_mock_ops;
 int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd);
+void iommu_inv_ladder_release(struct iommu_inv_ctx *ctx);
 #ifdef CONFIG_ACPI
 int iommu_inv_vtd_fake_fault(u32 fault, u32 sid);
 #else
@@ -364,6 +408,9 @@ static inline int iommu_inv_smmu_fake_fault(u32 fault, u32 sid)
 #else
 #define iommu_inv_mock_enabled false
 #define iommu_inv_fake_units false
+static inline void iommu_inv_ladder_release(struct iommu_inv_ctx *ctx)
+{
+}
 #endif
 
 #endif /* __IOMMUFD_INV_H */

@@ -124,6 +124,10 @@ int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 		return PTR_ERR(obj);
 	call->ctx = ctx;
 	call->hwpt = container_of(obj, struct iommu_inv_hwpt, obj);
+	if (iommu_inv_ladder(ctx, IOMMU_INV_LADDER_LOOKUP)) {
+		iommu_inv_obj_put(obj);
+		return 0;
+	}
 	rc = iommu_inv_call_run(call);
 	iommu_inv_obj_put(obj);
 	return rc;
@@ -143,9 +147,13 @@ int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 	};
 	int rc, wrc;
 
+	if (iommu_inv_ladder(ucmd->ctx, IOMMU_INV_LADDER_FETCH))
+		return 0;
 	rc = iommu_inv_invalidate(ucmd->ctx, cmd->hwpt_id, &call);
 	if (rc && !call.num_failed)
 		return rc;
+	if (iommu_inv_ladder_from(ucmd->ctx, IOMMU_INV_LADDER_LOOKUP))
+		return 0;
 
 	cmd->out_processed = call.processed;
 	cmd->out_first_error = call.first_error;
@@ -226,6 +234,10 @@ static long iommu_inv_fops_ioctl(struct file *filp, unsigned int cmd,
 	    nr == IOMMU_INV_CMD_TEST && !iommu_inv_mock_enabled)
 		return -ENOIOCTLCMD;
 
+	if (iommu_inv_ladder(ucmd.ctx, IOMMU_INV_LADDER_DOOR) &&
+	    nr == IOMMU_INV_CMD_HWPT_INVALIDATE)
+		return 0;
+
 	rc = iommu_inv_ucmd_fetch(&ucmd, op->size, op->min_size);
 	if (rc)
 		return rc;
@@ -251,6 +263,7 @@ static int iommu_inv_fops_release(struct inode *inode, struct file *filp)
 {
 	struct iommu_inv_ctx *ctx = filp->private_data;
 
+	iommu_inv_ladder_release(ctx);
 	iommu_inv_ctx_destroy(ctx);
 	iommu_inv_engine_cache_free(ctx);
 	kfree(ctx);

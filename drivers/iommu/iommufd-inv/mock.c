@@ -25,6 +25,32 @@ MODULE_PARM_DESC(fake_units,
 
 atomic_t iommu_inv_num_files = ATOMIC_INIT(0);
 
+/* Enabled while any file has a ladder step set (IOMMU_INV_TEST_OP_LADDER). */
+DEFINE_STATIC_KEY_FALSE(iommu_inv_ladder_key);
+
+static int iommu_inv_set_ladder(struct iommu_inv_ctx *ctx, u32 rung)
+{
+	unsigned int old;
+
+	if (rung > IOMMU_INV_LADDER_RUNGS)
+		return -EINVAL;
+	old = xchg(&ctx->ladder, rung);
+	if (!old && rung)
+		static_branch_inc(&iommu_inv_ladder_key);
+	else if (old && !rung)
+		static_branch_dec(&iommu_inv_ladder_key);
+	return 0;
+}
+
+/**
+ * iommu_inv_ladder_release() - drop a closing file's ladder step
+ * @ctx: the file's context; no call can be running on it
+ */
+void iommu_inv_ladder_release(struct iommu_inv_ctx *ctx)
+{
+	iommu_inv_set_ladder(ctx, 0);
+}
+
 struct mock_slot {
 	u32 virt_id;
 	u32 pasid;
@@ -321,6 +347,10 @@ int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd)
 			return iommu_inv_smmu_fake_fault(cmd->unit_fault.fault,
 							 cmd->unit_fault.sid);
 		return -EINVAL;
+	case IOMMU_INV_TEST_OP_LADDER:
+		if (cmd->ladder.__reserved)
+			return -EOPNOTSUPP;
+		return iommu_inv_set_ladder(ucmd->ctx, cmd->ladder.rung);
 	}
 
 	obj = iommu_inv_obj_get(ucmd->ctx, cmd->id, IOMMU_INV_OBJ_HWPT);
