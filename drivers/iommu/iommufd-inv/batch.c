@@ -10,6 +10,7 @@
  */
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -78,6 +79,13 @@ static int iommu_inv_check_fields(const struct iommu_inv_hwpt *hwpt,
 	return 0;
 }
 
+/* Entry types iommu_inv_check_fields() has something to check in. */
+#define IOMMU_INV_FIELD_TYPES					\
+	(BIT_ULL(IOMMU_INV_ENTRY_IOTLB_PASID) |			\
+	 BIT_ULL(IOMMU_INV_ENTRY_IOTLB_RANGE) |			\
+	 BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_RANGE) |		\
+	 BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_PASID))
+
 #define ENTRY(_type, _struct, _flags)					\
 	[_type] = { .size = sizeof(struct _struct), .flags = _flags }
 
@@ -108,36 +116,78 @@ iommu_inv_entry_desc(u64 types, u16 type)
 }
 
 /**
- * struct iommu_inv_engine - state of one call, allocated once per call
+ * iommu_inv_hwpt_rules_init() - make a new HWPT's quick entry checks
+ * @hwpt: the HWPT; its ops set
+ *
+ * One u64 compare per entry then tells whether an entry's header names a
+ * type the HWPT takes, at exactly the kernel's size, with valid flags.
+ */
+void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
+{
+	const struct iommu_inv_entry_desc *desc;
+	struct iommu_inv_entry_hdr h, m;
+	u16 type;
+
+	BUILD_BUG_ON(sizeof(h) != sizeof(u64));
+	BUILD_BUG_ON(ARRAY_SIZE(iommu_inv_entry_descs) != IOMMU_INV_ENTRY_NR);
+	for (type = 0; type < IOMMU_INV_ENTRY_NR; type++) {
+		struct iommu_inv_entry_rule *r = &hwpt->rules[type];
+
+		desc = iommu_inv_entry_desc(hwpt->ops->entry_types, type);
+		if (!desc) {
+			/* No header matches: the type field never is 0xffff. */
+			r->hdr = U64_MAX;
+			r->mask = U64_MAX;
+			continue;
+		}
+		h = (struct iommu_inv_entry_hdr){ .type = type, .len = desc->size };
+		m = (struct iommu_inv_entry_hdr){
+			.type = U16_MAX, .len = U16_MAX, .flags = ~desc->flags,
+		};
+		memcpy(&r->hdr, &h, sizeof(r->hdr));
+		memcpy(&r->mask, &m, sizeof(r->mask));
+	}
+}
+
+/**
+ * struct iommu_inv_engine - state of one call, kept per file between calls
  * @call: the call
- * @off: bytes of the user array copied so far
- * @head: parse cursor in @buf
- * @tail: end of the valid bytes in @buf
- * @fault: the last copy stopped at an unreadable byte at @off
- * @stop: no further entry is to be attempted
- * @again: a non-blocking call found the HWPT busy before doing anything
- * @results_fault: writing a result failed
+ * @data: the bytes parsed: @buf, or the call's entries when they are in
+ *	kernel memory already (@call->kentries)
+ * @off: bytes of the array taken into @data so far
+ * @head: parse cursor in @data
+ * @tail: end of the valid bytes in @data
  * @npend: checked entries waiting in @pend
  * @nnorm: @norm slots in use
  * @pend_first: array index of @pend[0]
  * @hw_errors: failures with a hardware error code, for the statistics
+ * @fault: the last copy stopped at an unreadable byte at @off
+ * @stop: no further entry is to be attempted
+ * @again: a non-blocking call found the HWPT busy before doing anything
+ * @results_fault: writing a result failed
  * @pend: the run of checked entries for the next op call
  * @norm: zero-extended copies of short entries
  * @buf: the chunk
+ *
+ * The fields from @off to @results_fault are reset for each call, with
+ * one memset of their struct_group.
  */
 struct iommu_inv_engine {
 	struct iommu_inv_call *call;
-	u32 off;
-	u32 head;
-	u32 tail;
-	bool fault;
-	bool stop;
-	bool again;
-	bool results_fault;
-	unsigned int npend;
-	unsigned int nnorm;
-	u32 pend_first;
-	u32 hw_errors;
+	const u8 *data;
+	struct_group(reset,
+		u32 off;
+		u32 head;
+		u32 tail;
+		u32 npend;
+		u32 nnorm;
+		u32 pend_first;
+		u32 hw_errors;
+		bool fault;
+		bool stop;
+		bool again;
+		bool results_fault;
+	);
 	const struct iommu_inv_entry_hdr *pend[IOMMU_INV_RUN];
 	u64 norm[IOMMU_INV_NORM_SLOTS][IOMMU_INV_ENTRY_KMAX / sizeof(u64)];
 	u8 buf[IOMMU_INV_CHUNK] __aligned(8);
@@ -159,16 +209,8 @@ static struct iommu_inv_engine *iommu_inv_engine_alloc(struct iommu_inv_call *ca
 	if (!e)
 		return NULL;
 	e->call = call;
-	e->off = 0;
-	e->head = 0;
-	e->tail = 0;
-	e->fault = false;
-	e->stop = false;
-	e->again = false;
-	e->results_fault = false;
-	e->npend = 0;
-	e->nnorm = 0;
-	e->hw_errors = 0;
+	e->data = e->buf;
+	memset(&e->reset, 0, sizeof(e->reset));
 	return e;
 }
 
@@ -190,10 +232,11 @@ void iommu_inv_engine_cache_free(struct iommu_inv_ctx *ctx)
 }
 
 /*
- * Keep the unparsed bytes, then copy as much of the array as fits. A copy
- * that stops short is retried from where it stopped, so the first
- * unreadable byte is found exactly. Entries already in kernel memory are
- * copied too: the chunk is the only copy ever parsed.
+ * Keep the unparsed bytes, then copy as much of the array as fits (all of
+ * it, in one copy, when it fits the chunk). A copy that stops short is
+ * retried from where it stopped, so the first unreadable byte is found
+ * exactly. Entries already in kernel memory (a private copy the caller
+ * made, such as an SQE's payload) are parsed where they are, all at once.
  */
 static void iommu_inv_engine_refill(struct iommu_inv_engine *e)
 {
@@ -201,20 +244,24 @@ static void iommu_inv_engine_refill(struct iommu_inv_engine *e)
 	u32 keep = e->tail - e->head;
 	u32 want, left, got;
 
+	if (e->call->kentries) {
+		if (!e->off) {
+			e->data = e->call->kentries;
+			e->off = e->call->entries_len;
+			e->tail = e->off;
+		}
+		return;
+	}
 	if (e->head) {
-		memmove(e->buf, e->buf + e->head, keep);
+		/* At most one partial entry is left: under 256 bytes. */
+		if (keep)
+			memmove(e->buf, e->buf + e->head, keep);
 		e->head = 0;
 		e->tail = keep;
 	}
 	if (e->fault)
 		return;
 	want = min_t(u32, IOMMU_INV_CHUNK - keep, e->call->entries_len - e->off);
-	if (e->call->kentries) {
-		memcpy(e->buf + keep, e->call->kentries + e->off, want);
-		e->off += want;
-		e->tail += want;
-		return;
-	}
 	left = want;
 	while (left) {
 		got = want - left;
@@ -346,7 +393,7 @@ iommu_inv_engine_next(struct iommu_inv_engine *e, int *error)
 		if (e->tail - e->head < sizeof(*hdr))
 			goto short_read;
 	}
-	hdr = (const void *)(e->buf + e->head);
+	hdr = (const void *)(e->data + e->head);
 	len = hdr->len;
 	if (!iommu_inv_entry_len_valid(len)) {
 		*error = -EINVAL;
@@ -359,7 +406,7 @@ iommu_inv_engine_next(struct iommu_inv_engine *e, int *error)
 		iommu_inv_engine_refill(e);
 		if (e->tail - e->head < len)
 			goto short_read;
-		hdr = (const void *)(e->buf + e->head);
+		hdr = (const void *)(e->data + e->head);
 	}
 	return hdr;
 
@@ -416,30 +463,39 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 				 u32 end)
 {
 	const struct iommu_inv_hwpt *hwpt = e->call->hwpt;
-	u64 types = hwpt->ops->entry_types;
-	unsigned int npend = e->npend;
+	const u8 *data = e->data;
+	u32 npend = e->npend;
 	u32 head = e->head, tail = e->tail;
+	u32 todo = min(end - index, IOMMU_INV_RUN - npend), n;
 
 	if (!npend)
 		e->pend_first = index;
-	while (index < end && npend < IOMMU_INV_RUN &&
-	       tail - head >= sizeof(struct iommu_inv_entry_hdr)) {
-		const struct iommu_inv_entry_hdr *hdr = (const void *)(e->buf + head);
-		const struct iommu_inv_entry_desc *desc;
-		u16 type = hdr->type, len = hdr->len;
+	for (n = todo; n; n--) {
+		const struct iommu_inv_entry_hdr *hdr = (const void *)(data + head);
+		const struct iommu_inv_entry_rule *r;
+		u16 type, len;
+		u64 word;
 
-		desc = iommu_inv_entry_desc(types, type);
-		if (!desc || len != desc->size || len > tail - head ||
-		    (hdr->flags & ~desc->flags) ||
+		/* Entry lengths are multiples of 8: @hdr is aligned. */
+		if (tail - head < sizeof(*hdr))
+			break;
+		type = hdr->type;
+		len = hdr->len;
+		if (type >= IOMMU_INV_ENTRY_NR)
+			break;
+		r = &hwpt->rules[type];
+		memcpy(&word, hdr, sizeof(word));
+		if (((word ^ r->hdr) & r->mask) || len > tail - head)
+			break;
+		if ((BIT_ULL(type) & IOMMU_INV_FIELD_TYPES) &&
 		    iommu_inv_check_fields(hwpt, hdr))
 			break;
 		e->pend[npend++] = hdr;
 		head += len;
-		index++;
 	}
 	e->head = head;
 	e->npend = npend;
-	return index;
+	return index + todo - n;
 }
 
 /**
@@ -472,6 +528,18 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 	if (!e)
 		return call->nonblock ? -EAGAIN : -ENOMEM;
 
+	/*
+	 * The whole array in one copy when it fits the chunk. A copy that
+	 * fails part-way is redone by refill, which finds the first
+	 * unreadable byte exactly.
+	 */
+	if (!call->kentries && call->entries_len <= IOMMU_INV_CHUNK &&
+	    !copy_from_user(e->buf, call->entries, call->entries_len)) {
+		e->off = call->entries_len;
+		e->tail = e->off;
+	} else {
+		iommu_inv_engine_refill(e);
+	}
 	while (index < call->entry_num && !e->stop) {
 		if (e->npend == IOMMU_INV_RUN ||
 		    e->nnorm == IOMMU_INV_NORM_SLOTS)
@@ -528,8 +596,10 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 
 	atomic64_inc(&hwpt->calls);
 	atomic64_add(call->processed, &hwpt->entries);
-	atomic64_add(call->num_failed, &hwpt->failed);
-	atomic64_add(e->hw_errors, &hwpt->hw_errors);
+	if (unlikely(call->num_failed)) {
+		atomic64_add(call->num_failed, &hwpt->failed);
+		atomic64_add(e->hw_errors, &hwpt->hw_errors);
+	}
 
 	error = e->results_fault ? -EFAULT : call->error;
 	iommu_inv_engine_free(e);

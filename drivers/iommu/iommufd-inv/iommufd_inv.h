@@ -127,6 +127,23 @@ struct iommu_inv_hwpt;
 struct iommu_inv_vdev;
 struct iommu_inv_engine;
 
+/* Entry types are below this. */
+#define IOMMU_INV_ENTRY_NR (IOMMU_INV_ENTRY_SMMUV3_CMD + 1)
+
+/**
+ * struct iommu_inv_entry_rule - the engine's quick check of an entry
+ * @hdr: the header, as one u64, of an entry of exactly the kernel's size
+ *	and no flags; 0 for a type the HWPT does not take
+ * @mask: the header bits that must equal @hdr's: all but the type's valid
+ *	flags (all bits for a type the HWPT does not take)
+ */
+struct iommu_inv_entry_rule {
+	u64 hdr;
+	u64 mask;
+};
+
+void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt);
+
 /**
  * struct iommu_inv_batch - a run of checked entries handed to a HWPT type
  * @entries: the entries, in kernel memory, each at least as long as the
@@ -198,6 +215,8 @@ struct iommu_inv_hwpt_ops {
  * @entries: statistics
  * @failed: statistics
  * @hw_errors: statistics
+ * @rules: the engine's check of an entry header, by entry type, made from
+ *	@ops when the HWPT is made (iommu_inv_hwpt_rules_init())
  */
 struct iommu_inv_hwpt {
 	struct iommu_inv_object obj;
@@ -209,6 +228,7 @@ struct iommu_inv_hwpt {
 	atomic64_t entries;
 	atomic64_t failed;
 	atomic64_t hw_errors;
+	struct iommu_inv_entry_rule rules[IOMMU_INV_ENTRY_NR];
 };
 
 /**

@@ -44,14 +44,30 @@ int iommu_inv_ucmd_respond(struct iommu_inv_ucmd *ucmd, size_t cmd_len)
  * @min_size: the size of its first version
  *
  * Reads the user's size field, then the structure into @ucmd->cmd, zero
- * extended, refusing unknown non-zero trailing bytes.
+ * extended, refusing unknown non-zero trailing bytes. When the user's size
+ * is the kernel's (the common case), both are read in one user-access
+ * window, a word at a time.
  *
  * Return: 0, -EFAULT, -EINVAL (size below @min_size) or -E2BIG.
  */
 int iommu_inv_ucmd_fetch(struct iommu_inv_ucmd *ucmd, size_t size,
 			 size_t min_size)
 {
+	const u64 __user *uwords = ucmd->ubuffer;
+	u64 *kwords = ucmd->cmd;
+	size_t i;
 	int rc;
+
+	if (!(size % sizeof(u64)) && user_access_begin(uwords, size)) {
+		unsafe_get_user(ucmd->user_size, (u32 __user *)uwords, efault);
+		if (ucmd->user_size == size) {
+			for (i = 0; i < size / sizeof(u64); i++)
+				unsafe_get_user(kwords[i], &uwords[i], efault);
+			user_access_end();
+			return 0;
+		}
+		user_access_end();
+	}
 
 	rc = get_user(ucmd->user_size, (u32 __user *)ucmd->ubuffer);
 	if (rc)
@@ -60,6 +76,10 @@ int iommu_inv_ucmd_fetch(struct iommu_inv_ucmd *ucmd, size_t size,
 		return -EINVAL;
 	return copy_struct_from_user(ucmd->cmd, size, ucmd->ubuffer,
 				     ucmd->user_size);
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 static int iommu_inv_get_info(struct iommu_inv_ucmd *ucmd)
@@ -145,7 +165,8 @@ int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 		.flags = cmd->flags,
 		.nonblock = ucmd->nonblock,
 	};
-	int rc, wrc;
+	u32 __user *uout;
+	int rc;
 
 	if (iommu_inv_ladder(ucmd->ctx, IOMMU_INV_LADDER_FETCH))
 		return 0;
@@ -159,9 +180,25 @@ int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 	cmd->out_first_error = call.first_error;
 	cmd->out_num_failed = call.num_failed;
 	cmd->out_results = call.num_results;
-	/* Out fields that could not be written hide how far the call got. */
-	wrc = iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
-	return wrc ? wrc : rc;
+	/*
+	 * Only the out fields are written, in one user-access window; the
+	 * user's structure holds them all (its size is at least the
+	 * table's min_size, offsetofend(out_results)). Out
+	 * fields that could not be written hide how far the call got.
+	 */
+	uout = (void __user *)ucmd->ubuffer + offsetof(typeof(*cmd), out_processed);
+	if (!user_access_begin(uout, 4 * sizeof(u32)))
+		return -EFAULT;
+	unsafe_put_user(call.processed, &uout[0], efault);
+	unsafe_put_user(call.first_error, &uout[1], efault);
+	unsafe_put_user(call.num_failed, &uout[2], efault);
+	unsafe_put_user(call.num_results, &uout[3], efault);
+	user_access_end();
+	return rc;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 union iommu_inv_ucmd_buffer {

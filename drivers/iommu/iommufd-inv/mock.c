@@ -100,9 +100,9 @@ static void mock_hwpt_destroy(struct iommu_inv_hwpt *hwpt)
 {
 }
 
-/* Drop the slots of @c matching the selector; a NULL range is "all". */
+/* Drop the slots of @c matching the selector and overlapping [@addr, @last]. */
 static void mock_cache_drop(struct mock_cache *c, bool any_pasid, u32 pasid,
-			    bool any_dev, u32 virt_id, const u64 *range)
+			    bool any_dev, u32 virt_id, u64 addr, u64 last)
 {
 	unsigned long bit;
 
@@ -113,7 +113,7 @@ static void mock_cache_drop(struct mock_cache *c, bool any_pasid, u32 pasid,
 			continue;
 		if (!any_dev && s->virt_id != virt_id)
 			continue;
-		if (range && (s->last < range[0] || s->addr > range[1]))
+		if (s->last < addr || s->addr > last)
 			continue;
 		__clear_bit(bit, &c->valid);
 	}
@@ -129,7 +129,6 @@ static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hd
 	const struct iommu_inv_entry_devtlb_range *dr;
 	const struct iommu_inv_entry_devtlb_pasid *dp;
 	u32 pasid, virt_id;
-	u64 range[2];
 
 	switch (hdr->type) {
 	case IOMMU_INV_ENTRY_IOTLB_ALL:
@@ -140,18 +139,18 @@ static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hd
 		pasid = ((const struct iommu_inv_entry_iotlb_pasid *)hdr)->pasid;
 		if (pasid >= mock->pasid_limit)
 			return -EINVAL;
-		mock_cache_drop(iotlb, false, pasid, true, 0, NULL);
-		mock_cache_drop(pwc, false, pasid, true, 0, NULL);
+		mock_cache_drop(iotlb, false, pasid, true, 0, 0, U64_MAX);
+		mock_cache_drop(pwc, false, pasid, true, 0, 0, U64_MAX);
 		return 0;
 	case IOMMU_INV_ENTRY_IOTLB_RANGE:
 		ir = (const void *)hdr;
 		if (ir->pasid >= mock->pasid_limit)
 			return -EINVAL;
-		range[0] = ir->addr;
-		range[1] = ir->addr + (ir->size - 1);
-		mock_cache_drop(iotlb, false, ir->pasid, true, 0, range);
+		mock_cache_drop(iotlb, false, ir->pasid, true, 0, ir->addr,
+				ir->addr + (ir->size - 1));
 		if (!(hdr->flags & IOMMU_INV_IOTLB_FLAG_LEAF))
-			mock_cache_drop(pwc, false, ir->pasid, true, 0, range);
+			mock_cache_drop(pwc, false, ir->pasid, true, 0, ir->addr,
+					ir->addr + (ir->size - 1));
 		return 0;
 	case IOMMU_INV_ENTRY_DEVTLB_PASID:
 		dp = (const void *)hdr;
@@ -161,7 +160,7 @@ static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hd
 			return -ENODEV;
 		if (pasid >= mock->pasid_limit)
 			return -EINVAL;
-		mock_cache_drop(devtlb, false, pasid, false, virt_id, NULL);
+		mock_cache_drop(devtlb, false, pasid, false, virt_id, 0, U64_MAX);
 		return 0;
 	case IOMMU_INV_ENTRY_DEVTLB_RANGE:
 		dr = (const void *)hdr;
@@ -169,10 +168,8 @@ static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hd
 			return -ENODEV;
 		if (dr->pasid >= mock->pasid_limit)
 			return -EINVAL;
-		range[0] = dr->addr;
-		range[1] = dr->addr + (dr->size - 1);
 		mock_cache_drop(devtlb, false, dr->pasid, false, dr->virt_id,
-				range);
+				dr->addr, dr->addr + (dr->size - 1));
 		return 0;
 	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
 		pc->valid = 0;
@@ -181,7 +178,7 @@ static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hd
 		pasid = ((const struct iommu_inv_entry_pc_pasid *)hdr)->pasid;
 		if (pasid >= mock->pasid_limit)
 			return -EINVAL;
-		mock_cache_drop(pc, false, pasid, true, 0, NULL);
+		mock_cache_drop(pc, false, pasid, true, 0, 0, U64_MAX);
 		return 0;
 	}
 	return -EOPNOTSUPP;
@@ -208,18 +205,21 @@ static bool mock_injected(struct mock_hwpt *mock, u32 index,
 static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 				    struct iommu_inv_batch *batch)
 {
+	const struct iommu_inv_entry_hdr * const *entries = batch->entries;
 	struct mock_hwpt *mock = to_mock(hwpt);
-	unsigned int i;
+	/* Only the op changes @ninject, under the HWPT lock; one firing ends the run. */
+	bool inject = mock->ninject;
+	unsigned int i, num = batch->num;
 	int rc;
 
 	if (unlikely(mock->delay_ms)) {
 		msleep(mock->delay_ms);
 		mock->delay_ms = 0;
 	}
-	for (i = 0; i < batch->num; i++) {
-		const struct iommu_inv_entry_hdr *hdr = batch->entries[i];
+	for (i = 0; i < num; i++) {
+		const struct iommu_inv_entry_hdr *hdr = entries[i];
 
-		if (unlikely(mock->ninject) &&
+		if (unlikely(inject) &&
 		    mock_injected(mock, batch->first_index + i, batch))
 			break;
 		rc = mock_one(mock, hdr);

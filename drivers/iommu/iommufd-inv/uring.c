@@ -36,7 +36,7 @@ static int iommu_inv_sqe_payload(struct io_uring_cmd *ioucmd,
 	if (len < used)
 		return -EINVAL;
 	memcpy(dst, src, used);
-	if (memchr_inv(src + used, 0, len - used))
+	if (len > used && memchr_inv(src + used, 0, len - used))
 		return -EINVAL;
 	return 0;
 }
@@ -82,7 +82,7 @@ static int iommu_inv_uring_inline(struct io_uring_cmd *ioucmd,
 		.nonblock = issue_flags & IO_URING_F_NONBLOCK,
 	};
 	const u8 *bytes = (const u8 *)pl.entries;
-	u32 used = 0, i;
+	u32 used = 0, i, w;
 	int rc;
 
 	if (!(issue_flags & IO_URING_F_SQE128))
@@ -106,9 +106,11 @@ static int iommu_inv_uring_inline(struct io_uring_cmd *ioucmd,
 			break;
 		used += hdr->len;
 	}
-	if (i == pl.entry_num &&
-	    memchr_inv(bytes + used, 0, sizeof(pl.entries) - used))
-		return -EINVAL;
+	/* Entry lengths are multiples of 8: the tail is whole words. */
+	if (i == pl.entry_num)
+		for (w = used / sizeof(u64); w < ARRAY_SIZE(pl.entries); w++)
+			if (pl.entries[w])
+				return -EINVAL;
 
 	call.kentries = pl.entries;
 	call.entries_len = sizeof(pl.entries);
