@@ -8,6 +8,7 @@
  * Memory does not depend on the entry count: one chunk per call. The HWPT
  * lock is taken around the type's op only, never across a user copy.
  */
+#include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
@@ -130,10 +131,13 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
 
 	BUILD_BUG_ON(sizeof(h) != sizeof(u64));
 	BUILD_BUG_ON(ARRAY_SIZE(iommu_inv_entry_descs) != IOMMU_INV_ENTRY_NR);
-	for (type = 0; type < IOMMU_INV_ENTRY_NR; type++) {
+	BUILD_BUG_ON(IOMMU_INV_ENTRY_RULES < IOMMU_INV_ENTRY_NR ||
+		     !is_power_of_2(IOMMU_INV_ENTRY_RULES));
+	for (type = 0; type < IOMMU_INV_ENTRY_RULES; type++) {
 		struct iommu_inv_entry_rule *r = &hwpt->rules[type];
 
-		desc = iommu_inv_entry_desc(hwpt->ops->entry_types, type);
+		desc = type < IOMMU_INV_ENTRY_NR ?
+		       iommu_inv_entry_desc(hwpt->ops->entry_types, type) : NULL;
 		if (!desc) {
 			/* No header matches: the type field never is 0xffff. */
 			r->hdr = U64_MAX;
@@ -463,38 +467,36 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 				 u32 end)
 {
 	const struct iommu_inv_hwpt *hwpt = e->call->hwpt;
-	const u8 *data = e->data;
-	u32 npend = e->npend;
-	u32 head = e->head, tail = e->tail;
-	u32 todo = min(end - index, IOMMU_INV_RUN - npend), n;
+	const struct iommu_inv_entry_rule *rules = hwpt->rules;
+	const struct iommu_inv_entry_hdr **pend = e->pend + e->npend;
+	const u8 *p = e->data + e->head, *lim = e->data + e->tail;
+	u32 todo = min(end - index, IOMMU_INV_RUN - e->npend), n;
 
-	if (!npend)
+	if (!e->npend)
 		e->pend_first = index;
 	for (n = todo; n; n--) {
-		const struct iommu_inv_entry_hdr *hdr = (const void *)(data + head);
+		const struct iommu_inv_entry_hdr *hdr = (const void *)p;
 		const struct iommu_inv_entry_rule *r;
-		u16 type, len;
 		u64 word;
+		u16 len;
 
 		/* Entry lengths are multiples of 8: @hdr is aligned. */
-		if (tail - head < sizeof(*hdr))
+		if (lim - p < sizeof(*hdr))
 			break;
-		type = hdr->type;
-		len = hdr->len;
-		if (type >= IOMMU_INV_ENTRY_NR)
-			break;
-		r = &hwpt->rules[type];
 		memcpy(&word, hdr, sizeof(word));
-		if (((word ^ r->hdr) & r->mask) || len > tail - head)
+		len = hdr->len;
+		/* A type past the table fails the compare of its type field. */
+		r = &rules[hdr->type % IOMMU_INV_ENTRY_RULES];
+		if (((word ^ r->hdr) & r->mask) || len > lim - p)
 			break;
-		if ((BIT_ULL(type) & IOMMU_INV_FIELD_TYPES) &&
+		if ((BIT_ULL(hdr->type) & IOMMU_INV_FIELD_TYPES) &&
 		    iommu_inv_check_fields(hwpt, hdr))
 			break;
-		e->pend[npend++] = hdr;
-		head += len;
+		*pend++ = hdr;
+		p += len;
 	}
-	e->head = head;
-	e->npend = npend;
+	e->head = p - e->data;
+	e->npend += todo - n;
 	return index + todo - n;
 }
 

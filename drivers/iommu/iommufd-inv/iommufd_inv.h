@@ -129,6 +129,8 @@ struct iommu_inv_engine;
 
 /* Entry types are below this. */
 #define IOMMU_INV_ENTRY_NR (IOMMU_INV_ENTRY_SMMUV3_CMD + 1)
+/* Rules per HWPT: a power of two, indexed by the type modulo it. */
+#define IOMMU_INV_ENTRY_RULES 16
 
 /**
  * struct iommu_inv_entry_rule - the engine's quick check of an entry
@@ -215,8 +217,9 @@ struct iommu_inv_hwpt_ops {
  * @entries: statistics
  * @failed: statistics
  * @hw_errors: statistics
- * @rules: the engine's check of an entry header, by entry type, made from
- *	@ops when the HWPT is made (iommu_inv_hwpt_rules_init())
+ * @rules: the engine's check of an entry header, by entry type modulo
+ *	IOMMU_INV_ENTRY_RULES, made from @ops when the HWPT is made
+ *	(iommu_inv_hwpt_rules_init())
  */
 struct iommu_inv_hwpt {
 	struct iommu_inv_object obj;
@@ -228,7 +231,7 @@ struct iommu_inv_hwpt {
 	atomic64_t entries;
 	atomic64_t failed;
 	atomic64_t hw_errors;
-	struct iommu_inv_entry_rule rules[IOMMU_INV_ENTRY_NR];
+	struct iommu_inv_entry_rule rules[IOMMU_INV_ENTRY_RULES];
 };
 
 /**

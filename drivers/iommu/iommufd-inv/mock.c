@@ -119,7 +119,9 @@ static void mock_cache_drop(struct mock_cache *c, bool any_pasid, u32 pasid,
 	}
 }
 
-static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hdr)
+/* One selective entry; the whole-cache ones are done in mock_invalidate(). */
+static noinline int mock_one(struct mock_hwpt *mock,
+			     const struct iommu_inv_entry_hdr *hdr)
 {
 	struct mock_cache *iotlb = &mock->cache[IOMMU_INV_MOCK_IOTLB];
 	struct mock_cache *pwc = &mock->cache[IOMMU_INV_MOCK_PWC];
@@ -131,10 +133,6 @@ static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hd
 	u32 pasid, virt_id;
 
 	switch (hdr->type) {
-	case IOMMU_INV_ENTRY_IOTLB_ALL:
-		iotlb->valid = 0;
-		pwc->valid = 0;
-		return 0;
 	case IOMMU_INV_ENTRY_IOTLB_PASID:
 		pasid = ((const struct iommu_inv_entry_iotlb_pasid *)hdr)->pasid;
 		if (pasid >= mock->pasid_limit)
@@ -171,9 +169,6 @@ static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hd
 		mock_cache_drop(devtlb, false, dr->pasid, false, dr->virt_id,
 				dr->addr, dr->addr + (dr->size - 1));
 		return 0;
-	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
-		pc->valid = 0;
-		return 0;
 	case IOMMU_INV_ENTRY_PASID_CACHE_PASID:
 		pasid = ((const struct iommu_inv_entry_pc_pasid *)hdr)->pasid;
 		if (pasid >= mock->pasid_limit)
@@ -209,6 +204,7 @@ static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 	struct mock_hwpt *mock = to_mock(hwpt);
 	/* Only the op changes @ninject, under the HWPT lock; one firing ends the run. */
 	bool inject = mock->ninject;
+	u64 *seen = mock->seen;
 	unsigned int i, num = batch->num;
 	int rc;
 
@@ -222,12 +218,22 @@ static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 		if (unlikely(inject) &&
 		    mock_injected(mock, batch->first_index + i, batch))
 			break;
-		rc = mock_one(mock, hdr);
-		if (rc) {
-			batch->error = rc;
+		switch (hdr->type) {
+		case IOMMU_INV_ENTRY_IOTLB_ALL:
+			mock->cache[IOMMU_INV_MOCK_IOTLB].valid = 0;
+			mock->cache[IOMMU_INV_MOCK_PWC].valid = 0;
 			break;
+		case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+			mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid = 0;
+			break;
+		default:
+			rc = mock_one(mock, hdr);
+			if (unlikely(rc)) {
+				batch->error = rc;
+				return i;
+			}
 		}
-		mock->seen[hdr->type]++;
+		seen[hdr->type]++;
 	}
 	return i;
 }
