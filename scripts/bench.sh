@@ -116,16 +116,16 @@ BEGIN {
 	}
 
 	print "## floors, per call or per SQE: instructions (ns)"
-	split("getinfo nop1 nop8 nop64", fl, " ")
-	for (i = 1; i <= 4; i++) printf "%-8s %8s (%s)\n", fl[i], cell(imin, key(fl[i], 1)), cell(wmin, key(fl[i], 1))
+	split("getinfo nop1 nop8 nop64 cmd64", fl, " ")
+	for (i = 1; i <= 5; i++) printf "%-8s %8s (%s)\n", fl[i], cell(imin, key(fl[i], 1)), cell(wmin, key(fl[i], 1))
 	print ""
 
 	print "## ladder of one single-entry HWPT_INVALIDATE, instructions (the call stopped after each step)"
 	split("door fetch lookup engine+chunk+check lock+op statistics", ln, " ")
 	prev = 0
-	for (r = 1; key("ladder" r, 1) in imin; r++) {
+	for (r = 0; key("ladder" r, 1) in imin; r++) {
 		v = imin[key("ladder" r, 1)]
-		printf "ours  %-22s %8.0f  (+%.0f)\n", ln[r], v, v - prev; prev = v
+		printf "ours  %-22s %8.0f  (+%.0f)\n", ln[r + 1], v, v - prev; prev = v
 	}
 	if (prev) { v = imin[key("ioctl", 1)]; printf "ours  %-22s %8.0f  (+%.0f)\n", "out fields (full call)", v, v - prev }
 	split("door fetch+respond lookup+op(0)+respond", un, " ")

@@ -339,7 +339,8 @@ static bool iommu_inv_engine_lock(struct iommu_inv_engine *e, bool nonblock)
 static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 {
 	struct iommu_inv_hwpt *hwpt = e->call->hwpt;
-	struct iommu_inv_batch batch;
+	/* Every field is set below before the op sees it. */
+	struct iommu_inv_batch batch __uninitialized;
 	unsigned int done = 0, n;
 
 	while (done < e->npend && !e->stop) {
@@ -500,9 +501,24 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 	return index + todo - n;
 }
 
+/* Add a finished call to the HWPT's statistics. */
+static __always_inline void iommu_inv_engine_account(struct iommu_inv_engine *e,
+						     struct iommu_inv_hwpt *hwpt)
+{
+	const struct iommu_inv_call *call = e->call;
+
+	atomic64_inc(&hwpt->calls);
+	atomic64_add(call->processed, &hwpt->entries);
+	if (unlikely(call->num_failed)) {
+		atomic64_add(call->num_failed, &hwpt->failed);
+		atomic64_add(e->hw_errors, &hwpt->hw_errors);
+	}
+}
+
 /**
  * iommu_inv_call_run() - carry out one HWPT_INVALIDATE
- * @call: the call; its in fields checked by the caller, its hwpt held
+ * @call: the call; its in fields checked by the caller, its hwpt held,
+ *	its out fields set to "nothing done" (iommu_inv_invalidate())
  *
  * Fills the out fields of @call. The caller copies them to user space.
  *
@@ -518,11 +534,6 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 	u32 index = 0;
 	int error;
 
-	call->processed = 0;
-	call->first_error = call->entry_num;
-	call->num_failed = 0;
-	call->num_results = 0;
-	call->error = 0;
 	if (!call->entry_num)
 		return 0;
 
@@ -582,7 +593,7 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 	}
 	if (iommu_inv_ladder(call->ctx, IOMMU_INV_LADDER_ENGINE)) {
 		iommu_inv_engine_free(e);
-		return 0;
+		return -ECANCELED;
 	}
 	iommu_inv_engine_flush(e);
 	if (e->again) {
@@ -591,17 +602,14 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 	}
 	if (!e->stop)
 		call->processed = call->entry_num;
-	if (iommu_inv_ladder(call->ctx, IOMMU_INV_LADDER_OP)) {
+	if (iommu_inv_ladder_from(call->ctx, IOMMU_INV_LADDER_OP)) {
+		/* The benchmark's ladder: stop before or after the statistics. */
+		if (iommu_inv_ladder(call->ctx, IOMMU_INV_LADDER_STATS))
+			iommu_inv_engine_account(e, hwpt);
 		iommu_inv_engine_free(e);
-		return 0;
+		return -ECANCELED;
 	}
-
-	atomic64_inc(&hwpt->calls);
-	atomic64_add(call->processed, &hwpt->entries);
-	if (unlikely(call->num_failed)) {
-		atomic64_add(call->num_failed, &hwpt->failed);
-		atomic64_add(e->hw_errors, &hwpt->hw_errors);
-	}
+	iommu_inv_engine_account(e, hwpt);
 
 	error = e->results_fault ? -EFAULT : call->error;
 	iommu_inv_engine_free(e);

@@ -18,6 +18,7 @@
 
 #include <linux/jump_label.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -45,11 +46,15 @@ enum iommu_inv_obj_type {
  * @spare_engine: the batch engine of the last call, kept for the next one
  *	so that a call allocates nothing; taken and returned with xchg()
  * @ladder: (tests) the step after which HWPT_INVALIDATE calls stop, or 0
+ * @hot: the HWPT last looked up, or NULL: looked at without the table's
+ *	lock (under RCU; objects are freed after a grace period); set and
+ *	cleared under the table's lock
  */
 struct iommu_inv_ctx {
 	struct xarray objects;
 	atomic_t num_objects;
 	struct iommu_inv_engine *spare_engine;
+	struct iommu_inv_object *hot;
 #ifdef CONFIG_IOMMUFD_INV_TEST
 	unsigned int ladder;
 #endif
@@ -97,11 +102,13 @@ static inline bool iommu_inv_ladder_from(const struct iommu_inv_ctx *ctx,
  * @id: its ID in &iommu_inv_ctx.objects
  * @users: 1 for the table, plus one per holder (another object or a call
  *	in progress); destroy succeeds only from 1
+ * @rcu: frees the object after a grace period (see &iommu_inv_ctx.hot)
  */
 struct iommu_inv_object {
 	enum iommu_inv_obj_type type;
 	u32 id;
 	refcount_t users;
+	struct rcu_head rcu;
 };
 
 struct iommu_inv_object *iommu_inv_obj_alloc(struct iommu_inv_ctx *ctx,

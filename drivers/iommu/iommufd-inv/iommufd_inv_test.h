@@ -28,14 +28,15 @@ enum {
 };
 
 /*
- * Steps of one HWPT_INVALIDATE ioctl, for the benchmark's cost ladder:
+ * Steps of one HWPT_INVALIDATE call, for the benchmark's cost ladder:
  * with LADDER set to one of them, this file's HWPT_INVALIDATE calls stop
- * right after that step and return 0 (nothing further done or written).
+ * right after that step and fail with ECANCELED (nothing further done or
+ * written).
+ * The steps before the lookup need no stop of their own: a call refused
+ * for its size or an unknown flag stops there.
  */
 enum {
-	IOMMU_INV_LADDER_DOOR = 1,	/* the ioctl table */
-	IOMMU_INV_LADDER_FETCH,		/* the argument read */
-	IOMMU_INV_LADDER_LOOKUP,	/* the HWPT looked up (and put) */
+	IOMMU_INV_LADDER_LOOKUP = 1,	/* the HWPT looked up (and put) */
 	IOMMU_INV_LADDER_ENGINE,	/* engine, chunk, entries checked */
 	IOMMU_INV_LADDER_OP,		/* HWPT lock held around the op */
 	IOMMU_INV_LADDER_STATS,		/* per-HWPT statistics */

@@ -53,22 +53,34 @@ int iommu_inv_ucmd_respond(struct iommu_inv_ucmd *ucmd, size_t cmd_len)
 int iommu_inv_ucmd_fetch(struct iommu_inv_ucmd *ucmd, size_t size,
 			 size_t min_size)
 {
-	const u64 __user *uwords = ucmd->ubuffer;
+	const u64 __user *uwords;
 	u64 *kwords = ucmd->cmd;
 	size_t i;
 	int rc;
 
-	if (!(size % sizeof(u64)) && user_access_begin(uwords, size)) {
-		unsafe_get_user(ucmd->user_size, (u32 __user *)uwords, efault);
-		if (ucmd->user_size == size) {
-			for (i = 0; i < size / sizeof(u64); i++)
-				unsafe_get_user(kwords[i], &uwords[i], efault);
-			user_access_end();
-			return 0;
-		}
+	if (size % sizeof(u64))
+		goto slow;
+	/*
+	 * Where the architecture masks user addresses (x86-64), an address
+	 * past user space becomes one that faults, and no speculation
+	 * barrier is needed; the words are read densely from the start.
+	 */
+	if (can_do_masked_user_access())
+		uwords = masked_user_access_begin(ucmd->ubuffer);
+	else if (!user_access_begin(ucmd->ubuffer, size))
+		goto slow;
+	else
+		uwords = ucmd->ubuffer;
+	unsafe_get_user(ucmd->user_size, (u32 __user *)uwords, efault);
+	if (ucmd->user_size == size) {
+		for (i = 0; i < size / sizeof(u64); i++)
+			unsafe_get_user(kwords[i], &uwords[i], efault);
 		user_access_end();
+		return 0;
 	}
+	user_access_end();
 
+slow:
 	rc = get_user(ucmd->user_size, (u32 __user *)ucmd->ubuffer);
 	if (rc)
 		return rc;
@@ -130,7 +142,11 @@ int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 	struct iommu_inv_object *obj;
 	int rc;
 
+	call->processed = 0;
+	call->first_error = call->entry_num;
 	call->num_failed = 0;
+	call->num_results = 0;
+	call->error = 0;
 	if (call->flags & ~IOMMU_INV_FLAG_CONTINUE)
 		return -EOPNOTSUPP;
 	if (call->entry_num > IOMMU_INV_MAX_ENTRIES)
@@ -146,7 +162,7 @@ int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 	call->hwpt = container_of(obj, struct iommu_inv_hwpt, obj);
 	if (iommu_inv_ladder(ctx, IOMMU_INV_LADDER_LOOKUP)) {
 		iommu_inv_obj_put(obj);
-		return 0;
+		return -ECANCELED;
 	}
 	rc = iommu_inv_call_run(call);
 	iommu_inv_obj_put(obj);
@@ -156,25 +172,25 @@ int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 {
 	struct iommu_inv_hwpt_invalidate *cmd = ucmd->cmd;
-	struct iommu_inv_call call = {
-		.entries = u64_to_user_ptr(cmd->entries_uptr),
-		.results = u64_to_user_ptr(cmd->results_uptr),
-		.entries_len = cmd->entries_len,
-		.entry_num = cmd->entry_num,
-		.results_num = cmd->results_num,
-		.flags = cmd->flags,
-		.nonblock = ucmd->nonblock,
-	};
+	/* Every field is set before it is read: the in fields here, the rest
+	 * by iommu_inv_invalidate(); no zero fill on the hot path.
+	 */
+	struct iommu_inv_call call __uninitialized;
 	u32 __user *uout;
 	int rc;
 
-	if (iommu_inv_ladder(ucmd->ctx, IOMMU_INV_LADDER_FETCH))
-		return 0;
+	call.entries = u64_to_user_ptr(cmd->entries_uptr);
+	call.kentries = NULL;
+	call.results = u64_to_user_ptr(cmd->results_uptr);
+	call.entries_len = cmd->entries_len;
+	call.entry_num = cmd->entry_num;
+	call.results_num = cmd->results_num;
+	call.flags = cmd->flags;
+	call.nonblock = ucmd->nonblock;
+
 	rc = iommu_inv_invalidate(ucmd->ctx, cmd->hwpt_id, &call);
 	if (rc && !call.num_failed)
 		return rc;
-	if (iommu_inv_ladder_from(ucmd->ctx, IOMMU_INV_LADDER_LOOKUP))
-		return 0;
 
 	cmd->out_processed = call.processed;
 	cmd->out_first_error = call.first_error;
@@ -186,8 +202,10 @@ int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 	 * table's min_size, offsetofend(out_results)). Out
 	 * fields that could not be written hide how far the call got.
 	 */
-	uout = (void __user *)ucmd->ubuffer + offsetof(typeof(*cmd), out_processed);
-	if (!user_access_begin(uout, 4 * sizeof(u32)))
+	uout = ucmd->ubuffer + offsetof(typeof(*cmd), out_processed);
+	if (can_do_masked_user_access())
+		uout = masked_user_access_begin(uout);
+	else if (!user_access_begin(uout, 4 * sizeof(u32)))
 		return -EFAULT;
 	unsafe_put_user(call.processed, &uout[0], efault);
 	unsafe_put_user(call.first_error, &uout[1], efault);
@@ -253,7 +271,8 @@ static long iommu_inv_fops_ioctl(struct file *filp, unsigned int cmd,
 				 unsigned long arg)
 {
 	const struct iommu_inv_ioctl_op *op;
-	union iommu_inv_ucmd_buffer buf;
+	/* Filled up to the command's size by the fetch before any read. */
+	union iommu_inv_ucmd_buffer buf __uninitialized;
 	struct iommu_inv_ucmd ucmd = {
 		.ctx = filp->private_data,
 		.ubuffer = (void __user *)arg,
@@ -270,10 +289,6 @@ static long iommu_inv_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (IS_ENABLED(CONFIG_IOMMUFD_INV_TEST) &&
 	    nr == IOMMU_INV_CMD_TEST && !iommu_inv_mock_enabled)
 		return -ENOIOCTLCMD;
-
-	if (iommu_inv_ladder(ucmd.ctx, IOMMU_INV_LADDER_DOOR) &&
-	    nr == IOMMU_INV_CMD_HWPT_INVALIDATE)
-		return 0;
 
 	rc = iommu_inv_ucmd_fetch(&ucmd, op->size, op->min_size);
 	if (rc)

@@ -44,8 +44,9 @@ static int iommu_inv_sqe_payload(struct io_uring_cmd *ioucmd,
 static int iommu_inv_uring_array(struct io_uring_cmd *ioucmd,
 				 unsigned int issue_flags, u64 *res2)
 {
-	struct iommu_inv_hwpt_invalidate cmd;
-	struct iommu_inv_uring_array pl;
+	/* Both are filled whole before they are read. */
+	struct iommu_inv_hwpt_invalidate cmd __uninitialized;
+	struct iommu_inv_uring_array pl __uninitialized;
 	struct iommu_inv_ucmd ucmd = {
 		.ctx = ioucmd->file->private_data,
 		.nonblock = issue_flags & IO_URING_F_NONBLOCK,
@@ -77,10 +78,9 @@ static int iommu_inv_uring_array(struct io_uring_cmd *ioucmd,
 static int iommu_inv_uring_inline(struct io_uring_cmd *ioucmd,
 				  unsigned int issue_flags, u64 *res2)
 {
-	struct iommu_inv_uring_inline pl;
-	struct iommu_inv_call call = {
-		.nonblock = issue_flags & IO_URING_F_NONBLOCK,
-	};
+	/* Both are filled before they are read (see the ioctl's call). */
+	struct iommu_inv_uring_inline pl __uninitialized;
+	struct iommu_inv_call call __uninitialized;
 	const u8 *bytes = (const u8 *)pl.entries;
 	u32 used = 0, i, w;
 	int rc;
@@ -112,14 +112,14 @@ static int iommu_inv_uring_inline(struct io_uring_cmd *ioucmd,
 			if (pl.entries[w])
 				return -EINVAL;
 
+	call.entries = NULL;
 	call.kentries = pl.entries;
 	call.entries_len = sizeof(pl.entries);
 	call.entry_num = pl.entry_num;
 	call.flags = pl.flags;
-	if (pl.results_uptr) {
-		call.results = u64_to_user_ptr(pl.results_uptr);
-		call.results_num = pl.entry_num;
-	}
+	call.nonblock = issue_flags & IO_URING_F_NONBLOCK;
+	call.results = u64_to_user_ptr(pl.results_uptr);
+	call.results_num = pl.results_uptr ? pl.entry_num : 0;
 	rc = iommu_inv_invalidate(ioucmd->file->private_data, pl.hwpt_id,
 				  &call);
 	if (rc && !call.num_failed)

@@ -5,15 +5,18 @@
  *   - the copy floor: a test op that copies the same bytes from user space
  *     the way our engine does, and returns;
  *   - an empty ioctl (IOMMU_INV_GET_INFO) and io_uring's IORING_OP_NOP at
- *     1, 8 and 64 SQEs per submit: the system's own floors;
+ *     1, 8 and 64 SQEs per submit: the system's own floors; and a
+ *     URING_CMD with an unknown cmd_op, 64 per submit (io_uring's command
+ *     path up to our ->uring_cmd, which refuses it at once);
  *   - upstream iommufd's IOMMU_HWPT_INVALIDATE on its IOMMUFD_TEST mock
  *     nested domain (8-byte struct iommu_hwpt_invalidate_selftest);
  *   - our HWPT_INVALIDATE ioctl on the mock HWPT (8-byte IOTLB_ALL);
  *   - our io_uring array mode and inline mode (SQE128, up to 8 entries
  *     per SQE), 1, 8 and 64 SQEs per submit;
- *   - the cost ladder of one single-entry call, ours (the test op LADDER
- *     makes the call stop after a given step) beside upstream (calls its
- *     own checks stop early).
+ *   - the cost ladder of one single-entry call, ours (its own checks stop
+ *     it after the door and the argument read; the test op LADDER makes
+ *     it stop after a later step) beside upstream (its own checks stop
+ *     it early).
  * Every row uses 8-byte entries, so every path moves the same bytes.
  *
  *   iommufd_inv_bench [insn|wall]
@@ -214,6 +217,18 @@ static void run_nop(struct bench *b)
 	reap(&b->ring, b->k, 0);
 }
 
+/* URING_CMD with an unknown cmd_op: io_uring's command path, refused at once. */
+static void run_uring_unknown(struct bench *b)
+{
+	static const __u64 zero[2];
+	unsigned int i;
+
+	for (i = 0; i < b->k; i++)
+		sqe_payload(io_uring_get_sqe(&b->ring), b->fd, 0xdead, zero,
+			    sizeof(zero));
+	reap(&b->ring, b->k, -ENOTTY);
+}
+
 static void run_uring_array(struct bench *b)
 {
 	unsigned int i;
@@ -262,9 +277,27 @@ static int set_rung(struct bench *b, unsigned int rung)
 static void run_ioctl_rung(struct bench *b)
 {
 	inv_init(b, &b->inv[0]);
-	/* A stopped call returns 0 having done nothing further. */
-	if (ioctl(b->fd, IOMMU_INV_HWPT_INVALIDATE, &b->inv[0]))
+	/* A stopped call fails with ECANCELED having done nothing further. */
+	if (!ioctl(b->fd, IOMMU_INV_HWPT_INVALIDATE, &b->inv[0]) ||
+	    errno != ECANCELED)
 		die("IOMMU_INV_HWPT_INVALIDATE (ladder)");
+}
+
+/*
+ * The first steps of our single-entry call, stopped by its own checks
+ * (like upstream's): 0: size 0, refused after reading the size (the
+ * door); 1: an unknown flag, refused after the argument is read.
+ */
+static void run_ioctl_early(struct bench *b)
+{
+	inv_init(b, &b->inv[0]);
+	if (b->up_rung)
+		b->inv[0].flags = 1U << 31;
+	else
+		b->inv[0].size = 0;
+	if (!ioctl(b->fd, IOMMU_INV_HWPT_INVALIDATE, &b->inv[0]) ||
+	    errno != (b->up_rung ? EOPNOTSUPP : EINVAL))
+		die("IOMMU_INV_HWPT_INVALIDATE (ladder, refused)");
 }
 
 /* --- measuring -------------------------------------------------------------- */
@@ -408,6 +441,8 @@ int main(int argc, char **argv)
 		b->k = ksqe[j];
 		measure(b, nname[j], run_nop, b->k);
 	}
+	b->k = 64;
+	measure(b, "cmd64", run_uring_unknown, b->k);
 
 	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		b->n = sizes[s];
@@ -433,11 +468,16 @@ int main(int argc, char **argv)
 	/* The ladder of one single-entry call. */
 	b->n = 1;
 	b->k = 1;
+	for (rung = 0; rung < 2; rung++) {
+		b->up_rung = rung;
+		snprintf(name, sizeof(name), "ladder%u", rung);
+		measure(b, name, run_ioctl_early, 1);
+	}
 	have_ladder = !set_rung(b, 0);
 	for (rung = 1; have_ladder && rung <= IOMMU_INV_LADDER_RUNGS; rung++) {
 		if (set_rung(b, rung))
 			die("LADDER");
-		snprintf(name, sizeof(name), "ladder%u", rung);
+		snprintf(name, sizeof(name), "ladder%u", rung + 1);
 		measure(b, name, run_ioctl_rung, 1);
 	}
 	if (have_ladder && set_rung(b, 0))
