@@ -11,7 +11,6 @@
 #include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
-#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -131,8 +130,8 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
 
 	BUILD_BUG_ON(sizeof(h) != sizeof(u64));
 	BUILD_BUG_ON(ARRAY_SIZE(iommu_inv_entry_descs) != IOMMU_INV_ENTRY_NR);
-	BUILD_BUG_ON(IOMMU_INV_ENTRY_RULES < IOMMU_INV_ENTRY_NR ||
-		     !is_power_of_2(IOMMU_INV_ENTRY_RULES));
+	BUILD_BUG_ON(ARRAY_SIZE(iommu_inv_entry_descs) > ARRAY_SIZE(hwpt->rules));
+	BUILD_BUG_ON(!is_power_of_2(ARRAY_SIZE(hwpt->rules)));
 	for (type = 0; type < IOMMU_INV_ENTRY_RULES; type++) {
 		struct iommu_inv_entry_rule *r = &hwpt->rules[type];
 
@@ -154,44 +153,48 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
 }
 
 /**
- * struct iommu_inv_engine - state of one call, kept per file between calls
- * @call: the call
- * @data: the bytes parsed: @buf, or the call's entries when they are in
- *	kernel memory already (@call->kentries)
- * @off: bytes of the array taken into @data so far
- * @head: parse cursor in @data
- * @tail: end of the valid bytes in @data
- * @npend: checked entries waiting in @pend
- * @nnorm: @norm slots in use
- * @pend_first: array index of @pend[0]
+ * struct iommu_inv_cursor - the per-call state of the engine, reset for
+ *	each call at once
+ * @off: bytes of the array taken into &iommu_inv_engine.data so far
+ * @head: parse cursor in &iommu_inv_engine.data
+ * @tail: end of the valid bytes in &iommu_inv_engine.data
+ * @npend: checked entries waiting in &iommu_inv_engine.pend
+ * @nnorm: &iommu_inv_engine.norm slots in use
+ * @pend_first: array index of the first pending entry
  * @hw_errors: failures with a hardware error code, for the statistics
  * @fault: the last copy stopped at an unreadable byte at @off
  * @stop: no further entry is to be attempted
  * @again: a non-blocking call found the HWPT busy before doing anything
  * @results_fault: writing a result failed
+ */
+struct iommu_inv_cursor {
+	u32 off;
+	u32 head;
+	u32 tail;
+	u32 npend;
+	u32 nnorm;
+	u32 pend_first;
+	u32 hw_errors;
+	bool fault;
+	bool stop;
+	bool again;
+	bool results_fault;
+};
+
+/**
+ * struct iommu_inv_engine - state of one call, kept per file between calls
+ * @call: the call
+ * @data: the bytes parsed: @buf, or the call's entries when they are in
+ *	kernel memory already (@call->kentries)
+ * @c: the cursors and flags of the call
  * @pend: the run of checked entries for the next op call
  * @norm: zero-extended copies of short entries
  * @buf: the chunk
- *
- * The fields from @off to @results_fault are reset for each call, with
- * one memset of their struct_group.
  */
 struct iommu_inv_engine {
 	struct iommu_inv_call *call;
 	const u8 *data;
-	struct_group(reset,
-		u32 off;
-		u32 head;
-		u32 tail;
-		u32 npend;
-		u32 nnorm;
-		u32 pend_first;
-		u32 hw_errors;
-		bool fault;
-		bool stop;
-		bool again;
-		bool results_fault;
-	);
+	struct iommu_inv_cursor c;
 	const struct iommu_inv_entry_hdr *pend[IOMMU_INV_RUN];
 	u64 norm[IOMMU_INV_NORM_SLOTS][IOMMU_INV_ENTRY_KMAX / sizeof(u64)];
 	u8 buf[IOMMU_INV_CHUNK] __aligned(8);
@@ -214,7 +217,7 @@ static struct iommu_inv_engine *iommu_inv_engine_alloc(struct iommu_inv_call *ca
 		return NULL;
 	e->call = call;
 	e->data = e->buf;
-	memset(&e->reset, 0, sizeof(e->reset));
+	e->c = (struct iommu_inv_cursor){};
 	return e;
 }
 
@@ -245,39 +248,39 @@ void iommu_inv_engine_cache_free(struct iommu_inv_ctx *ctx)
 static void iommu_inv_engine_refill(struct iommu_inv_engine *e)
 {
 	const u8 __user *src = e->call->entries;
-	u32 keep = e->tail - e->head;
+	u32 keep = e->c.tail - e->c.head;
 	u32 want, left, got;
 
 	if (e->call->kentries) {
-		if (!e->off) {
+		if (!e->c.off) {
 			e->data = e->call->kentries;
-			e->off = e->call->entries_len;
-			e->tail = e->off;
+			e->c.off = e->call->entries_len;
+			e->c.tail = e->c.off;
 		}
 		return;
 	}
-	if (e->head) {
+	if (e->c.head) {
 		/* At most one partial entry is left: under 256 bytes. */
 		if (keep)
-			memmove(e->buf, e->buf + e->head, keep);
-		e->head = 0;
-		e->tail = keep;
+			memmove(e->buf, e->buf + e->c.head, keep);
+		e->c.head = 0;
+		e->c.tail = keep;
 	}
-	if (e->fault)
+	if (e->c.fault)
 		return;
-	want = min_t(u32, IOMMU_INV_CHUNK - keep, e->call->entries_len - e->off);
+	want = min_t(u32, IOMMU_INV_CHUNK - keep, e->call->entries_len - e->c.off);
 	left = want;
 	while (left) {
 		got = want - left;
-		left = copy_from_user(e->buf + keep + got, src + e->off + got,
+		left = copy_from_user(e->buf + keep + got, src + e->c.off + got,
 				      left);
 		if (left == want - got) {
-			e->fault = true;
+			e->c.fault = true;
 			break;
 		}
 	}
-	e->off += want - left;
-	e->tail += want - left;
+	e->c.off += want - left;
+	e->c.tail += want - left;
 }
 
 static void iommu_inv_engine_record(struct iommu_inv_engine *e, u32 index,
@@ -296,15 +299,15 @@ static void iommu_inv_engine_record(struct iommu_inv_engine *e, u32 index,
 		call->error = error;
 	}
 	if (hw_error)
-		e->hw_errors++;
+		e->c.hw_errors++;
 	if (!(call->flags & IOMMU_INV_FLAG_CONTINUE))
-		e->stop = true;
+		e->c.stop = true;
 	if (call->num_results >= call->results_num)
 		return;
 	if (copy_to_user(&call->results[call->num_results], &res,
 			 sizeof(res))) {
-		e->results_fault = true;
-		e->stop = true;
+		e->c.results_fault = true;
+		e->c.stop = true;
 		return;
 	}
 	call->num_results++;
@@ -330,8 +333,8 @@ static bool iommu_inv_engine_lock(struct iommu_inv_engine *e, bool nonblock)
 	}
 	if (mutex_trylock(&hwpt->lock))
 		return true;
-	e->again = true;
-	e->stop = true;
+	e->c.again = true;
+	e->c.stop = true;
 	return false;
 }
 
@@ -343,10 +346,10 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 	struct iommu_inv_batch batch __uninitialized;
 	unsigned int done = 0, n;
 
-	while (done < e->npend && !e->stop) {
+	while (done < e->c.npend && !e->c.stop) {
 		batch.entries = e->pend + done;
-		batch.num = e->npend - done;
-		batch.first_index = e->pend_first + done;
+		batch.num = e->c.npend - done;
+		batch.first_index = e->c.pend_first + done;
 		batch.nonblock = iommu_inv_engine_nonblock(e->call);
 		batch.error = 0;
 		batch.hw_error = 0;
@@ -358,24 +361,24 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 
 		if (!n && batch.nonblock && batch.error == -EAGAIN) {
 			/* The type's queue was busy; nothing was done. */
-			e->again = true;
-			e->stop = true;
+			e->c.again = true;
+			e->c.stop = true;
 			break;
 		}
 		done += n;
-		e->call->processed = e->pend_first + done;
-		if (done < e->npend) {
+		e->call->processed = e->c.pend_first + done;
+		if (done < e->c.npend) {
 			/* -EAGAIN would make io_uring issue the call again. */
 			if (WARN_ON_ONCE(batch.error >= 0 ||
 					 batch.error == -EAGAIN))
 				batch.error = -EIO;
-			iommu_inv_engine_record(e, e->pend_first + done,
+			iommu_inv_engine_record(e, e->c.pend_first + done,
 						batch.error, batch.hw_error);
 			done++;
 		}
 	}
-	e->npend = 0;
-	e->nnorm = 0;
+	e->c.npend = 0;
+	e->c.nnorm = 0;
 }
 
 /*
@@ -390,34 +393,34 @@ iommu_inv_engine_next(struct iommu_inv_engine *e, int *error)
 	u32 len;
 
 	*error = 0;
-	if (e->tail - e->head < sizeof(*hdr)) {
+	if (e->c.tail - e->c.head < sizeof(*hdr)) {
 		iommu_inv_engine_flush(e);
-		if (e->stop)
+		if (e->c.stop)
 			return NULL;
 		iommu_inv_engine_refill(e);
-		if (e->tail - e->head < sizeof(*hdr))
+		if (e->c.tail - e->c.head < sizeof(*hdr))
 			goto short_read;
 	}
-	hdr = (const void *)(e->data + e->head);
+	hdr = (const void *)(e->data + e->c.head);
 	len = hdr->len;
 	if (!iommu_inv_entry_len_valid(len)) {
 		*error = -EINVAL;
 		return NULL;
 	}
-	if (e->tail - e->head < len) {
+	if (e->c.tail - e->c.head < len) {
 		iommu_inv_engine_flush(e);
-		if (e->stop)
+		if (e->c.stop)
 			return NULL;
 		iommu_inv_engine_refill(e);
-		if (e->tail - e->head < len)
+		if (e->c.tail - e->c.head < len)
 			goto short_read;
-		hdr = (const void *)(e->data + e->head);
+		hdr = (const void *)(e->data + e->c.head);
 	}
 	return hdr;
 
 short_read:
 	/* Either the array is shorter than its entries say, or unreadable. */
-	*error = e->fault ? -EFAULT : -EINVAL;
+	*error = e->c.fault ? -EFAULT : -EINVAL;
 	return NULL;
 }
 
@@ -441,7 +444,7 @@ iommu_inv_engine_check(struct iommu_inv_engine *e,
 		return NULL;
 	}
 	if (len < desc->size) {
-		void *norm = e->norm[e->nnorm++];
+		void *norm = e->norm[e->c.nnorm++];
 
 		memcpy(norm, hdr, len);
 		memset(norm + len, 0, desc->size - len);
@@ -469,12 +472,12 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 {
 	const struct iommu_inv_hwpt *hwpt = e->call->hwpt;
 	const struct iommu_inv_entry_rule *rules = hwpt->rules;
-	const struct iommu_inv_entry_hdr **pend = e->pend + e->npend;
-	const u8 *p = e->data + e->head, *lim = e->data + e->tail;
-	u32 todo = min(end - index, IOMMU_INV_RUN - e->npend), n;
+	const struct iommu_inv_entry_hdr **pend = e->pend + e->c.npend;
+	const u8 *p = e->data + e->c.head, *lim = e->data + e->c.tail;
+	u32 todo = min(end - index, IOMMU_INV_RUN - e->c.npend), n;
 
-	if (!e->npend)
-		e->pend_first = index;
+	if (!e->c.npend)
+		e->c.pend_first = index;
 	for (n = todo; n; n--) {
 		const struct iommu_inv_entry_hdr *hdr = (const void *)p;
 		const struct iommu_inv_entry_rule *r;
@@ -496,8 +499,8 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 		*pend++ = hdr;
 		p += len;
 	}
-	e->head = p - e->data;
-	e->npend += todo - n;
+	e->c.head = p - e->data;
+	e->c.npend += todo - n;
 	return index + todo - n;
 }
 
@@ -511,7 +514,7 @@ static __always_inline void iommu_inv_engine_account(struct iommu_inv_engine *e,
 	atomic64_add(call->processed, &hwpt->entries);
 	if (unlikely(call->num_failed)) {
 		atomic64_add(call->num_failed, &hwpt->failed);
-		atomic64_add(e->hw_errors, &hwpt->hw_errors);
+		atomic64_add(e->c.hw_errors, &hwpt->hw_errors);
 	}
 }
 
@@ -548,22 +551,22 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 	 */
 	if (!call->kentries && call->entries_len <= IOMMU_INV_CHUNK &&
 	    !copy_from_user(e->buf, call->entries, call->entries_len)) {
-		e->off = call->entries_len;
-		e->tail = e->off;
+		e->c.off = call->entries_len;
+		e->c.tail = e->c.off;
 	} else {
 		iommu_inv_engine_refill(e);
 	}
-	while (index < call->entry_num && !e->stop) {
-		if (e->npend == IOMMU_INV_RUN ||
-		    e->nnorm == IOMMU_INV_NORM_SLOTS)
+	while (index < call->entry_num && !e->c.stop) {
+		if (e->c.npend == IOMMU_INV_RUN ||
+		    e->c.nnorm == IOMMU_INV_NORM_SLOTS)
 			iommu_inv_engine_flush(e);
-		if (e->stop)
+		if (e->c.stop)
 			break;
 
 		index = iommu_inv_engine_fast(e, index, call->entry_num);
 		if (index == call->entry_num)
 			break;
-		if (e->npend == IOMMU_INV_RUN)
+		if (e->c.npend == IOMMU_INV_RUN)
 			continue;
 
 		hdr = iommu_inv_engine_next(e, &error);
@@ -572,22 +575,22 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 				break;
 			/* The next entry cannot be found: stop in any mode. */
 			iommu_inv_engine_flush(e);
-			if (!e->stop)
+			if (!e->c.stop)
 				iommu_inv_engine_record(e, index, error, 0);
-			e->stop = true;
+			e->c.stop = true;
 			break;
 		}
-		e->head += hdr->len;
+		e->c.head += hdr->len;
 
 		ent = iommu_inv_engine_check(e, hdr, &error);
 		if (!ent) {
 			iommu_inv_engine_flush(e);
-			if (!e->stop)
+			if (!e->c.stop)
 				iommu_inv_engine_record(e, index, error, 0);
 		} else {
-			if (!e->npend)
-				e->pend_first = index;
-			e->pend[e->npend++] = ent;
+			if (!e->c.npend)
+				e->c.pend_first = index;
+			e->pend[e->c.npend++] = ent;
 		}
 		index++;
 	}
@@ -596,11 +599,11 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 		return -ECANCELED;
 	}
 	iommu_inv_engine_flush(e);
-	if (e->again) {
+	if (e->c.again) {
 		iommu_inv_engine_free(e);
 		return -EAGAIN;
 	}
-	if (!e->stop)
+	if (!e->c.stop)
 		call->processed = call->entry_num;
 	if (iommu_inv_ladder_from(call->ctx, IOMMU_INV_LADDER_OP)) {
 		/* The benchmark's ladder: stop before or after the statistics. */
@@ -611,7 +614,7 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 	}
 	iommu_inv_engine_account(e, hwpt);
 
-	error = e->results_fault ? -EFAULT : call->error;
+	error = e->c.results_fault ? -EFAULT : call->error;
 	iommu_inv_engine_free(e);
 	return error;
 }
@@ -639,10 +642,10 @@ int iommu_inv_copy_floor(struct iommu_inv_ctx *ctx, const void __user *uptr,
 	e = iommu_inv_engine_alloc(&call);
 	if (!e)
 		return -ENOMEM;
-	while (e->off < len) {
-		e->head = e->tail;
+	while (e->c.off < len) {
+		e->c.head = e->c.tail;
 		iommu_inv_engine_refill(e);
-		if (e->fault) {
+		if (e->c.fault) {
 			rc = -EFAULT;
 			break;
 		}

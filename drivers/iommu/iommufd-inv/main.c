@@ -60,6 +60,9 @@ int iommu_inv_ucmd_fetch(struct iommu_inv_ucmd *ucmd, size_t size,
 
 	if (size % sizeof(u64))
 		goto slow;
+	/* A fault point for fail-nth, as copy_struct_from_user() has. */
+	if (should_fail_usercopy())
+		return -EFAULT;
 	/*
 	 * Where the architecture masks user addresses (x86-64), an address
 	 * past user space becomes one that faults, and no speculation
@@ -203,6 +206,8 @@ int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 	 * fields that could not be written hide how far the call got.
 	 */
 	uout = ucmd->ubuffer + offsetof(typeof(*cmd), out_processed);
+	if (should_fail_usercopy())	/* as copy_to_user() has */
+		return -EFAULT;
 	if (can_do_masked_user_access())
 		uout = masked_user_access_begin(uout);
 	else if (!user_access_begin(uout, 4 * sizeof(u32)))
