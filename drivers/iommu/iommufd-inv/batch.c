@@ -138,7 +138,11 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
 		desc = type < IOMMU_INV_ENTRY_NR ?
 		       iommu_inv_entry_desc(hwpt->ops->entry_types, type) : NULL;
 		if (!desc) {
-			/* No header matches: the type field never is 0xffff. */
+			/*
+			 * Only an all-ones header matches, and its length
+			 * (0xffff) is past any chunk or inline payload: the
+			 * engine's length test refuses it.
+			 */
 			r->hdr = U64_MAX;
 			r->mask = U64_MAX;
 			continue;
@@ -215,6 +219,10 @@ static struct iommu_inv_engine *iommu_inv_engine_alloc(struct iommu_inv_call *ca
 					GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return NULL;
+	/* The quick check's length test refuses an all-ones header. */
+	BUILD_BUG_ON(sizeof_field(struct iommu_inv_engine, buf) >= U16_MAX);
+	BUILD_BUG_ON(sizeof_field(struct iommu_inv_uring_inline, entries) >=
+		     U16_MAX);
 	e->call = call;
 	e->data = e->buf;
 	e->c = (struct iommu_inv_cursor){};
@@ -489,7 +497,10 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 			break;
 		memcpy(&word, hdr, sizeof(word));
 		len = hdr->len;
-		/* A type past the table fails the compare of its type field. */
+		/*
+		 * A type past the table fails the compare of its type field;
+		 * the length test comes before the type is used as a shift.
+		 */
 		r = &rules[hdr->type % IOMMU_INV_ENTRY_RULES];
 		if (((word ^ r->hdr) & r->mask) || len > lim - p)
 			break;
