@@ -6,11 +6,13 @@
 #
 #   scripts/vm-run.sh --kernel IMAGE [--module KO] [--modparams "a=1"]
 #       [--add FILE]... [--iommu] [--timeout S] [--dir DIR] [--kmemleak]
-#       [--append "kernel args"] [--interactive] -- COMMAND...
+#       [--append "kernel args"] [--interactive] [--icount] -- COMMAND...
 #
 # COMMAND runs in the guest with the added files in /bin. Its output is on
 # the second serial port (DIR/output.log, echoed here); the kernel console
-# is DIR/console.log. Exit status: COMMAND's, or 1 if the guest did not
+# is DIR/console.log. --icount boots one vCPU whose clock advances one
+# nanosecond per guest instruction (make bench counts instructions so).
+# Exit status: COMMAND's, or 1 if the guest did not
 # finish in time or the console shows a panic, oops, BUG, WARNING, or a
 # KASAN, UBSAN, lockdep or kmemleak report, even when COMMAND succeeded.
 set -euo pipefail
@@ -19,6 +21,7 @@ set -euo pipefail
 kernel="" module="" modparams="" iommu=0 timeout=600 dir="" kmemleak=0
 extra_append=""
 interactive=0
+icount=0
 adds=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--kmemleak) kmemleak=1; shift ;;
 	--append) extra_append=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
+	--icount) icount=1; shift ;;
 	--) shift; break ;;
 	*) die "vm-run: unknown option $1" ;;
 	esac
@@ -124,6 +128,10 @@ qemu=(qemu-system-x86_64 -M "$machine" -accel tcg -cpu max -smp 2 -m 2G
 	-no-reboot -display none -monitor none
 	-kernel "$kernel" -initrd "$dir/initrd.gz" -append "$append"
 	"${iommu_args[@]}")
+# The last -smp given wins.
+if [ "$icount" = 1 ]; then
+	qemu+=(-smp 1 -icount shift=0,sleep=off,align=off)
+fi
 
 if [ "$interactive" = 1 ]; then
 	exec "${qemu[@]}" -serial stdio -serial "file:$output"

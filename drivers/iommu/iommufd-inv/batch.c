@@ -8,6 +8,7 @@
  * Memory does not depend on the entry count: one chunk per call. The HWPT
  * lock is taken around the type's op only, never across a user copy.
  */
+#include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -78,6 +79,13 @@ static int iommu_inv_check_fields(const struct iommu_inv_hwpt *hwpt,
 	return 0;
 }
 
+/* Entry types iommu_inv_check_fields() has something to check in. */
+#define IOMMU_INV_FIELD_TYPES					\
+	(BIT_ULL(IOMMU_INV_ENTRY_IOTLB_PASID) |			\
+	 BIT_ULL(IOMMU_INV_ENTRY_IOTLB_RANGE) |			\
+	 BIT_ULL(IOMMU_INV_ENTRY_DEVTLB_RANGE) |		\
+	 BIT_ULL(IOMMU_INV_ENTRY_PASID_CACHE_PASID))
+
 #define ENTRY(_type, _struct, _flags)					\
 	[_type] = { .size = sizeof(struct _struct), .flags = _flags }
 
@@ -108,36 +116,89 @@ iommu_inv_entry_desc(u64 types, u16 type)
 }
 
 /**
- * struct iommu_inv_engine - state of one call, allocated once per call
- * @call: the call
- * @off: bytes of the user array copied so far
- * @head: parse cursor in @buf
- * @tail: end of the valid bytes in @buf
+ * iommu_inv_hwpt_rules_init() - make a new HWPT's quick entry checks
+ * @hwpt: the HWPT; its ops set
+ *
+ * One u64 compare per entry then tells whether an entry's header names a
+ * type the HWPT takes, at exactly the kernel's size, with valid flags.
+ */
+void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
+{
+	const struct iommu_inv_entry_desc *desc;
+	struct iommu_inv_entry_hdr h, m;
+	u16 type;
+
+	BUILD_BUG_ON(sizeof(h) != sizeof(u64));
+	BUILD_BUG_ON(ARRAY_SIZE(iommu_inv_entry_descs) != IOMMU_INV_ENTRY_NR);
+	BUILD_BUG_ON(ARRAY_SIZE(iommu_inv_entry_descs) > ARRAY_SIZE(hwpt->rules));
+	BUILD_BUG_ON(!is_power_of_2(ARRAY_SIZE(hwpt->rules)));
+	for (type = 0; type < IOMMU_INV_ENTRY_RULES; type++) {
+		struct iommu_inv_entry_rule *r = &hwpt->rules[type];
+
+		desc = type < IOMMU_INV_ENTRY_NR ?
+		       iommu_inv_entry_desc(hwpt->ops->entry_types, type) : NULL;
+		if (!desc) {
+			/*
+			 * Only an all-ones header matches, and its length
+			 * (0xffff) is past any chunk or inline payload: the
+			 * engine's length test refuses it.
+			 */
+			r->hdr = U64_MAX;
+			r->mask = U64_MAX;
+			continue;
+		}
+		h = (struct iommu_inv_entry_hdr){ .type = type, .len = desc->size };
+		m = (struct iommu_inv_entry_hdr){
+			.type = U16_MAX, .len = U16_MAX, .flags = ~desc->flags,
+		};
+		memcpy(&r->hdr, &h, sizeof(r->hdr));
+		memcpy(&r->mask, &m, sizeof(r->mask));
+	}
+}
+
+/**
+ * struct iommu_inv_cursor - the per-call state of the engine, reset for
+ *	each call at once
+ * @off: bytes of the array taken into &iommu_inv_engine.data so far
+ * @head: parse cursor in &iommu_inv_engine.data
+ * @tail: end of the valid bytes in &iommu_inv_engine.data
+ * @npend: checked entries waiting in &iommu_inv_engine.pend
+ * @nnorm: &iommu_inv_engine.norm slots in use
+ * @pend_first: array index of the first pending entry
+ * @hw_errors: failures with a hardware error code, for the statistics
  * @fault: the last copy stopped at an unreadable byte at @off
  * @stop: no further entry is to be attempted
  * @again: a non-blocking call found the HWPT busy before doing anything
  * @results_fault: writing a result failed
- * @npend: checked entries waiting in @pend
- * @nnorm: @norm slots in use
- * @pend_first: array index of @pend[0]
- * @hw_errors: failures with a hardware error code, for the statistics
+ */
+struct iommu_inv_cursor {
+	u32 off;
+	u32 head;
+	u32 tail;
+	u32 npend;
+	u32 nnorm;
+	u32 pend_first;
+	u32 hw_errors;
+	bool fault;
+	bool stop;
+	bool again;
+	bool results_fault;
+};
+
+/**
+ * struct iommu_inv_engine - state of one call, kept per file between calls
+ * @call: the call
+ * @data: the bytes parsed: @buf, or the call's entries when they are in
+ *	kernel memory already (@call->kentries)
+ * @c: the cursors and flags of the call
  * @pend: the run of checked entries for the next op call
  * @norm: zero-extended copies of short entries
  * @buf: the chunk
  */
 struct iommu_inv_engine {
 	struct iommu_inv_call *call;
-	u32 off;
-	u32 head;
-	u32 tail;
-	bool fault;
-	bool stop;
-	bool again;
-	bool results_fault;
-	unsigned int npend;
-	unsigned int nnorm;
-	u32 pend_first;
-	u32 hw_errors;
+	const u8 *data;
+	struct iommu_inv_cursor c;
 	const struct iommu_inv_entry_hdr *pend[IOMMU_INV_RUN];
 	u64 norm[IOMMU_INV_NORM_SLOTS][IOMMU_INV_ENTRY_KMAX / sizeof(u64)];
 	u8 buf[IOMMU_INV_CHUNK] __aligned(8);
@@ -158,17 +219,13 @@ static struct iommu_inv_engine *iommu_inv_engine_alloc(struct iommu_inv_call *ca
 					GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return NULL;
+	/* The quick check's length test refuses an all-ones header. */
+	BUILD_BUG_ON(sizeof_field(struct iommu_inv_engine, buf) >= U16_MAX);
+	BUILD_BUG_ON(sizeof_field(struct iommu_inv_uring_inline, entries) >=
+		     U16_MAX);
 	e->call = call;
-	e->off = 0;
-	e->head = 0;
-	e->tail = 0;
-	e->fault = false;
-	e->stop = false;
-	e->again = false;
-	e->results_fault = false;
-	e->npend = 0;
-	e->nnorm = 0;
-	e->hw_errors = 0;
+	e->data = e->buf;
+	e->c = (struct iommu_inv_cursor){};
 	return e;
 }
 
@@ -190,43 +247,48 @@ void iommu_inv_engine_cache_free(struct iommu_inv_ctx *ctx)
 }
 
 /*
- * Keep the unparsed bytes, then copy as much of the array as fits. A copy
- * that stops short is retried from where it stopped, so the first
- * unreadable byte is found exactly. Entries already in kernel memory are
- * copied too: the chunk is the only copy ever parsed.
+ * Keep the unparsed bytes, then copy as much of the array as fits (all of
+ * it, in one copy, when it fits the chunk). A copy that stops short is
+ * retried from where it stopped, so the first unreadable byte is found
+ * exactly. Entries already in kernel memory (a private copy the caller
+ * made, such as an SQE's payload) are parsed where they are, all at once.
  */
 static void iommu_inv_engine_refill(struct iommu_inv_engine *e)
 {
 	const u8 __user *src = e->call->entries;
-	u32 keep = e->tail - e->head;
+	u32 keep = e->c.tail - e->c.head;
 	u32 want, left, got;
 
-	if (e->head) {
-		memmove(e->buf, e->buf + e->head, keep);
-		e->head = 0;
-		e->tail = keep;
-	}
-	if (e->fault)
-		return;
-	want = min_t(u32, IOMMU_INV_CHUNK - keep, e->call->entries_len - e->off);
 	if (e->call->kentries) {
-		memcpy(e->buf + keep, e->call->kentries + e->off, want);
-		e->off += want;
-		e->tail += want;
+		if (!e->c.off) {
+			e->data = e->call->kentries;
+			e->c.off = e->call->entries_len;
+			e->c.tail = e->c.off;
+		}
 		return;
 	}
+	if (e->c.head) {
+		/* At most one partial entry is left: under 256 bytes. */
+		if (keep)
+			memmove(e->buf, e->buf + e->c.head, keep);
+		e->c.head = 0;
+		e->c.tail = keep;
+	}
+	if (e->c.fault)
+		return;
+	want = min_t(u32, IOMMU_INV_CHUNK - keep, e->call->entries_len - e->c.off);
 	left = want;
 	while (left) {
 		got = want - left;
-		left = copy_from_user(e->buf + keep + got, src + e->off + got,
+		left = copy_from_user(e->buf + keep + got, src + e->c.off + got,
 				      left);
 		if (left == want - got) {
-			e->fault = true;
+			e->c.fault = true;
 			break;
 		}
 	}
-	e->off += want - left;
-	e->tail += want - left;
+	e->c.off += want - left;
+	e->c.tail += want - left;
 }
 
 static void iommu_inv_engine_record(struct iommu_inv_engine *e, u32 index,
@@ -245,15 +307,15 @@ static void iommu_inv_engine_record(struct iommu_inv_engine *e, u32 index,
 		call->error = error;
 	}
 	if (hw_error)
-		e->hw_errors++;
+		e->c.hw_errors++;
 	if (!(call->flags & IOMMU_INV_FLAG_CONTINUE))
-		e->stop = true;
+		e->c.stop = true;
 	if (call->num_results >= call->results_num)
 		return;
 	if (copy_to_user(&call->results[call->num_results], &res,
 			 sizeof(res))) {
-		e->results_fault = true;
-		e->stop = true;
+		e->c.results_fault = true;
+		e->c.stop = true;
 		return;
 	}
 	call->num_results++;
@@ -279,8 +341,8 @@ static bool iommu_inv_engine_lock(struct iommu_inv_engine *e, bool nonblock)
 	}
 	if (mutex_trylock(&hwpt->lock))
 		return true;
-	e->again = true;
-	e->stop = true;
+	e->c.again = true;
+	e->c.stop = true;
 	return false;
 }
 
@@ -288,13 +350,14 @@ static bool iommu_inv_engine_lock(struct iommu_inv_engine *e, bool nonblock)
 static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 {
 	struct iommu_inv_hwpt *hwpt = e->call->hwpt;
-	struct iommu_inv_batch batch;
+	/* Every field is set below before the op sees it. */
+	struct iommu_inv_batch batch __uninitialized;
 	unsigned int done = 0, n;
 
-	while (done < e->npend && !e->stop) {
+	while (done < e->c.npend && !e->c.stop) {
 		batch.entries = e->pend + done;
-		batch.num = e->npend - done;
-		batch.first_index = e->pend_first + done;
+		batch.num = e->c.npend - done;
+		batch.first_index = e->c.pend_first + done;
 		batch.nonblock = iommu_inv_engine_nonblock(e->call);
 		batch.error = 0;
 		batch.hw_error = 0;
@@ -306,24 +369,24 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 
 		if (!n && batch.nonblock && batch.error == -EAGAIN) {
 			/* The type's queue was busy; nothing was done. */
-			e->again = true;
-			e->stop = true;
+			e->c.again = true;
+			e->c.stop = true;
 			break;
 		}
 		done += n;
-		e->call->processed = e->pend_first + done;
-		if (done < e->npend) {
+		e->call->processed = e->c.pend_first + done;
+		if (done < e->c.npend) {
 			/* -EAGAIN would make io_uring issue the call again. */
 			if (WARN_ON_ONCE(batch.error >= 0 ||
 					 batch.error == -EAGAIN))
 				batch.error = -EIO;
-			iommu_inv_engine_record(e, e->pend_first + done,
+			iommu_inv_engine_record(e, e->c.pend_first + done,
 						batch.error, batch.hw_error);
 			done++;
 		}
 	}
-	e->npend = 0;
-	e->nnorm = 0;
+	e->c.npend = 0;
+	e->c.nnorm = 0;
 }
 
 /*
@@ -338,34 +401,34 @@ iommu_inv_engine_next(struct iommu_inv_engine *e, int *error)
 	u32 len;
 
 	*error = 0;
-	if (e->tail - e->head < sizeof(*hdr)) {
+	if (e->c.tail - e->c.head < sizeof(*hdr)) {
 		iommu_inv_engine_flush(e);
-		if (e->stop)
+		if (e->c.stop)
 			return NULL;
 		iommu_inv_engine_refill(e);
-		if (e->tail - e->head < sizeof(*hdr))
+		if (e->c.tail - e->c.head < sizeof(*hdr))
 			goto short_read;
 	}
-	hdr = (const void *)(e->buf + e->head);
+	hdr = (const void *)(e->data + e->c.head);
 	len = hdr->len;
 	if (!iommu_inv_entry_len_valid(len)) {
 		*error = -EINVAL;
 		return NULL;
 	}
-	if (e->tail - e->head < len) {
+	if (e->c.tail - e->c.head < len) {
 		iommu_inv_engine_flush(e);
-		if (e->stop)
+		if (e->c.stop)
 			return NULL;
 		iommu_inv_engine_refill(e);
-		if (e->tail - e->head < len)
+		if (e->c.tail - e->c.head < len)
 			goto short_read;
-		hdr = (const void *)(e->buf + e->head);
+		hdr = (const void *)(e->data + e->c.head);
 	}
 	return hdr;
 
 short_read:
 	/* Either the array is shorter than its entries say, or unreadable. */
-	*error = e->fault ? -EFAULT : -EINVAL;
+	*error = e->c.fault ? -EFAULT : -EINVAL;
 	return NULL;
 }
 
@@ -389,7 +452,7 @@ iommu_inv_engine_check(struct iommu_inv_engine *e,
 		return NULL;
 	}
 	if (len < desc->size) {
-		void *norm = e->norm[e->nnorm++];
+		void *norm = e->norm[e->c.nnorm++];
 
 		memcpy(norm, hdr, len);
 		memset(norm + len, 0, desc->size - len);
@@ -416,35 +479,60 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 				 u32 end)
 {
 	const struct iommu_inv_hwpt *hwpt = e->call->hwpt;
-	u64 types = hwpt->ops->entry_types;
-	unsigned int npend = e->npend;
-	u32 head = e->head, tail = e->tail;
+	const struct iommu_inv_entry_rule *rules = hwpt->rules;
+	const struct iommu_inv_entry_hdr **pend = e->pend + e->c.npend;
+	const u8 *p = e->data + e->c.head, *lim = e->data + e->c.tail;
+	u32 todo = min(end - index, IOMMU_INV_RUN - e->c.npend), n;
 
-	if (!npend)
-		e->pend_first = index;
-	while (index < end && npend < IOMMU_INV_RUN &&
-	       tail - head >= sizeof(struct iommu_inv_entry_hdr)) {
-		const struct iommu_inv_entry_hdr *hdr = (const void *)(e->buf + head);
-		const struct iommu_inv_entry_desc *desc;
-		u16 type = hdr->type, len = hdr->len;
+	if (!e->c.npend)
+		e->c.pend_first = index;
+	for (n = todo; n; n--) {
+		const struct iommu_inv_entry_hdr *hdr = (const void *)p;
+		const struct iommu_inv_entry_rule *r;
+		u64 word;
+		u16 len;
 
-		desc = iommu_inv_entry_desc(types, type);
-		if (!desc || len != desc->size || len > tail - head ||
-		    (hdr->flags & ~desc->flags) ||
+		/* Entry lengths are multiples of 8: @hdr is aligned. */
+		if (lim - p < sizeof(*hdr))
+			break;
+		memcpy(&word, hdr, sizeof(word));
+		len = hdr->len;
+		/*
+		 * A type past the table fails the compare of its type field;
+		 * the length test comes before the type is used as a shift.
+		 */
+		r = &rules[hdr->type % IOMMU_INV_ENTRY_RULES];
+		if (((word ^ r->hdr) & r->mask) || len > lim - p)
+			break;
+		if ((BIT_ULL(hdr->type) & IOMMU_INV_FIELD_TYPES) &&
 		    iommu_inv_check_fields(hwpt, hdr))
 			break;
-		e->pend[npend++] = hdr;
-		head += len;
-		index++;
+		*pend++ = hdr;
+		p += len;
 	}
-	e->head = head;
-	e->npend = npend;
-	return index;
+	e->c.head = p - e->data;
+	e->c.npend += todo - n;
+	return index + todo - n;
+}
+
+/* Add a finished call to the HWPT's statistics. */
+static __always_inline void iommu_inv_engine_account(struct iommu_inv_engine *e,
+						     struct iommu_inv_hwpt *hwpt)
+{
+	const struct iommu_inv_call *call = e->call;
+
+	atomic64_inc(&hwpt->calls);
+	atomic64_add(call->processed, &hwpt->entries);
+	if (unlikely(call->num_failed)) {
+		atomic64_add(call->num_failed, &hwpt->failed);
+		atomic64_add(e->c.hw_errors, &hwpt->hw_errors);
+	}
 }
 
 /**
  * iommu_inv_call_run() - carry out one HWPT_INVALIDATE
- * @call: the call; its in fields checked by the caller, its hwpt held
+ * @call: the call; its in fields checked by the caller, its hwpt held,
+ *	its out fields set to "nothing done" (iommu_inv_invalidate())
  *
  * Fills the out fields of @call. The caller copies them to user space.
  *
@@ -460,29 +548,44 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 	u32 index = 0;
 	int error;
 
-	call->processed = 0;
-	call->first_error = call->entry_num;
-	call->num_failed = 0;
-	call->num_results = 0;
-	call->error = 0;
 	if (!call->entry_num)
 		return 0;
+	/*
+	 * A non-blocking call on a hardware queue gets one op call at most,
+	 * so that it never waits for the unit after its first run: a longer
+	 * one is issued again where it may wait.
+	 */
+	if (call->nonblock && hwpt->ops->needs_admin &&
+	    call->entry_num > IOMMU_INV_NORM_SLOTS)
+		return -EAGAIN;
 
 	e = iommu_inv_engine_alloc(call);
 	if (!e)
 		return call->nonblock ? -EAGAIN : -ENOMEM;
 
-	while (index < call->entry_num && !e->stop) {
-		if (e->npend == IOMMU_INV_RUN ||
-		    e->nnorm == IOMMU_INV_NORM_SLOTS)
+	/*
+	 * The whole array in one copy when it fits the chunk. A copy that
+	 * fails part-way is redone by refill, which finds the first
+	 * unreadable byte exactly.
+	 */
+	if (!call->kentries && call->entries_len <= IOMMU_INV_CHUNK &&
+	    !copy_from_user(e->buf, call->entries, call->entries_len)) {
+		e->c.off = call->entries_len;
+		e->c.tail = e->c.off;
+	} else {
+		iommu_inv_engine_refill(e);
+	}
+	while (index < call->entry_num && !e->c.stop) {
+		if (e->c.npend == IOMMU_INV_RUN ||
+		    e->c.nnorm == IOMMU_INV_NORM_SLOTS)
 			iommu_inv_engine_flush(e);
-		if (e->stop)
+		if (e->c.stop)
 			break;
 
 		index = iommu_inv_engine_fast(e, index, call->entry_num);
 		if (index == call->entry_num)
 			break;
-		if (e->npend == IOMMU_INV_RUN)
+		if (e->c.npend == IOMMU_INV_RUN)
 			continue;
 
 		hdr = iommu_inv_engine_next(e, &error);
@@ -491,39 +594,46 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 				break;
 			/* The next entry cannot be found: stop in any mode. */
 			iommu_inv_engine_flush(e);
-			if (!e->stop)
+			if (!e->c.stop)
 				iommu_inv_engine_record(e, index, error, 0);
-			e->stop = true;
+			e->c.stop = true;
 			break;
 		}
-		e->head += hdr->len;
+		e->c.head += hdr->len;
 
 		ent = iommu_inv_engine_check(e, hdr, &error);
 		if (!ent) {
 			iommu_inv_engine_flush(e);
-			if (!e->stop)
+			if (!e->c.stop)
 				iommu_inv_engine_record(e, index, error, 0);
 		} else {
-			if (!e->npend)
-				e->pend_first = index;
-			e->pend[e->npend++] = ent;
+			if (!e->c.npend)
+				e->c.pend_first = index;
+			e->pend[e->c.npend++] = ent;
 		}
 		index++;
 	}
+	if (iommu_inv_ladder(call->ctx, IOMMU_INV_LADDER_ENGINE)) {
+		iommu_inv_engine_free(e);
+		return -ECANCELED;
+	}
 	iommu_inv_engine_flush(e);
-	if (e->again) {
+	if (e->c.again) {
 		iommu_inv_engine_free(e);
 		return -EAGAIN;
 	}
-	if (!e->stop)
+	if (!e->c.stop)
 		call->processed = call->entry_num;
+	if (iommu_inv_ladder_from(call->ctx, IOMMU_INV_LADDER_OP)) {
+		/* The benchmark's ladder: stop before or after the statistics. */
+		if (iommu_inv_ladder(call->ctx, IOMMU_INV_LADDER_STATS))
+			iommu_inv_engine_account(e, hwpt);
+		iommu_inv_engine_free(e);
+		return -ECANCELED;
+	}
+	iommu_inv_engine_account(e, hwpt);
 
-	atomic64_inc(&hwpt->calls);
-	atomic64_add(call->processed, &hwpt->entries);
-	atomic64_add(call->num_failed, &hwpt->failed);
-	atomic64_add(e->hw_errors, &hwpt->hw_errors);
-
-	error = e->results_fault ? -EFAULT : call->error;
+	error = e->c.results_fault ? -EFAULT : call->error;
 	iommu_inv_engine_free(e);
 	return error;
 }
@@ -551,10 +661,10 @@ int iommu_inv_copy_floor(struct iommu_inv_ctx *ctx, const void __user *uptr,
 	e = iommu_inv_engine_alloc(&call);
 	if (!e)
 		return -ENOMEM;
-	while (e->off < len) {
-		e->head = e->tail;
+	while (e->c.off < len) {
+		e->c.head = e->c.tail;
 		iommu_inv_engine_refill(e);
-		if (e->fault) {
+		if (e->c.fault) {
 			rc = -EFAULT;
 			break;
 		}

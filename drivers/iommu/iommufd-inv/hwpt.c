@@ -155,6 +155,7 @@ int iommu_inv_hwpt_alloc_ioctl(struct iommu_inv_ucmd *ucmd)
 	hwpt->ops = ops;
 	mutex_init(&hwpt->lock);
 	xa_init(&hwpt->vdevs);
+	iommu_inv_hwpt_rules_init(hwpt);
 
 	rc = ops->init(hwpt, config);
 	if (rc)

@@ -16,11 +16,15 @@
 #ifndef __IOMMUFD_INV_H
 #define __IOMMUFD_INV_H
 
+#include <linux/jump_label.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <uapi/linux/iommufd_inv.h>
+
+#include "iommufd_inv_test.h"
 
 /* Most objects one open file may hold. */
 #define IOMMU_INV_MAX_OBJECTS 4096
@@ -41,12 +45,56 @@ enum iommu_inv_obj_type {
  * @num_objects: objects allocated, for IOMMU_INV_MAX_OBJECTS
  * @spare_engine: the batch engine of the last call, kept for the next one
  *	so that a call allocates nothing; taken and returned with xchg()
+ * @ladder: (tests) the step after which HWPT_INVALIDATE calls stop, or 0
+ * @hot: the HWPT last looked up, or NULL: looked at without the table's
+ *	lock (under RCU; objects are freed after a grace period); set and
+ *	cleared under the table's lock
  */
 struct iommu_inv_ctx {
 	struct xarray objects;
 	atomic_t num_objects;
 	struct iommu_inv_engine *spare_engine;
+	struct iommu_inv_object *hot;
+#ifdef CONFIG_IOMMUFD_INV_TEST
+	unsigned int ladder;
+#endif
 };
+
+#ifdef CONFIG_IOMMUFD_INV_TEST
+DECLARE_STATIC_KEY_FALSE(iommu_inv_ladder_key);
+
+/*
+ * Whether a HWPT_INVALIDATE call on @ctx stops after step @rung (the
+ * benchmark's cost ladder, IOMMU_INV_LADDER_*). A no-op jump while no
+ * file has a ladder set.
+ */
+static inline bool iommu_inv_ladder(const struct iommu_inv_ctx *ctx,
+				    unsigned int rung)
+{
+	return static_branch_unlikely(&iommu_inv_ladder_key) &&
+	       READ_ONCE(ctx->ladder) == rung;
+}
+
+/* Whether the call stops after step @rung or a later one. */
+static inline bool iommu_inv_ladder_from(const struct iommu_inv_ctx *ctx,
+					 unsigned int rung)
+{
+	return static_branch_unlikely(&iommu_inv_ladder_key) &&
+	       READ_ONCE(ctx->ladder) >= rung;
+}
+#else
+static inline bool iommu_inv_ladder(const struct iommu_inv_ctx *ctx,
+				    unsigned int rung)
+{
+	return false;
+}
+
+static inline bool iommu_inv_ladder_from(const struct iommu_inv_ctx *ctx,
+					 unsigned int rung)
+{
+	return false;
+}
+#endif
 
 /**
  * struct iommu_inv_object - head of every object
@@ -54,11 +102,13 @@ struct iommu_inv_ctx {
  * @id: its ID in &iommu_inv_ctx.objects
  * @users: 1 for the table, plus one per holder (another object or a call
  *	in progress); destroy succeeds only from 1
+ * @rcu: frees the object after a grace period (see &iommu_inv_ctx.hot)
  */
 struct iommu_inv_object {
 	enum iommu_inv_obj_type type;
 	u32 id;
 	refcount_t users;
+	struct rcu_head rcu;
 };
 
 struct iommu_inv_object *iommu_inv_obj_alloc(struct iommu_inv_ctx *ctx,
@@ -83,6 +133,25 @@ void iommu_inv_ctx_destroy(struct iommu_inv_ctx *ctx);
 struct iommu_inv_hwpt;
 struct iommu_inv_vdev;
 struct iommu_inv_engine;
+
+/* Entry types are below this. */
+#define IOMMU_INV_ENTRY_NR (IOMMU_INV_ENTRY_SMMUV3_CMD + 1)
+/* Rules per HWPT: a power of two, indexed by the type modulo it. */
+#define IOMMU_INV_ENTRY_RULES 16
+
+/**
+ * struct iommu_inv_entry_rule - the engine's quick check of an entry
+ * @hdr: the header, as one u64, of an entry of exactly the kernel's size
+ *	and no flags; 0 for a type the HWPT does not take
+ * @mask: the header bits that must equal @hdr's: all but the type's valid
+ *	flags (all bits for a type the HWPT does not take)
+ */
+struct iommu_inv_entry_rule {
+	u64 hdr;
+	u64 mask;
+};
+
+void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt);
 
 /**
  * struct iommu_inv_batch - a run of checked entries handed to a HWPT type
@@ -155,6 +224,9 @@ struct iommu_inv_hwpt_ops {
  * @entries: statistics
  * @failed: statistics
  * @hw_errors: statistics
+ * @rules: the engine's check of an entry header, by entry type modulo
+ *	IOMMU_INV_ENTRY_RULES, made from @ops when the HWPT is made
+ *	(iommu_inv_hwpt_rules_init())
  */
 struct iommu_inv_hwpt {
 	struct iommu_inv_object obj;
@@ -166,6 +238,7 @@ struct iommu_inv_hwpt {
 	atomic64_t entries;
 	atomic64_t failed;
 	atomic64_t hw_errors;
+	struct iommu_inv_entry_rule rules[IOMMU_INV_ENTRY_RULES];
 };
 
 /**
@@ -345,6 +418,7 @@ extern bool iommu_inv_mock_enabled;
 extern bool iommu_inv_fake_units;
 extern const struct iommu_inv_hwpt_ops iommu_inv_mock_ops;
 int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd);
+void iommu_inv_ladder_release(struct iommu_inv_ctx *ctx);
 #ifdef CONFIG_ACPI
 int iommu_inv_vtd_fake_fault(u32 fault, u32 sid);
 #else
@@ -358,6 +432,9 @@ int iommu_inv_smmu_fake_fault(u32 fault, u32 sid);
 #else
 #define iommu_inv_mock_enabled false
 #define iommu_inv_fake_units false
+static inline void iommu_inv_ladder_release(struct iommu_inv_ctx *ctx)
+{
+}
 #endif
 
 #endif /* __IOMMUFD_INV_H */

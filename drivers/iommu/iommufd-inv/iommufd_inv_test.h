@@ -27,7 +27,25 @@ enum {
 	IOMMU_INV_TEST_OP_QUEUE_CORRUPT_DESC,
 	IOMMU_INV_TEST_OP_VTD_FILL,
 	IOMMU_INV_TEST_OP_VTD_QUERY,
+	IOMMU_INV_TEST_OP_LADDER,
 };
+
+/*
+ * Steps of one HWPT_INVALIDATE call, for the benchmark's cost ladder:
+ * with LADDER set to one of them, this file's HWPT_INVALIDATE calls stop
+ * right after that step and fail with ECANCELED (nothing further done or
+ * written).
+ * The steps before the lookup need no stop of their own: a call refused
+ * for its size or an unknown flag stops there.
+ */
+enum {
+	IOMMU_INV_LADDER_LOOKUP = 1,	/* the HWPT looked up (and put) */
+	IOMMU_INV_LADDER_ENGINE,	/* engine, chunk, entries checked */
+	IOMMU_INV_LADDER_OP,		/* HWPT lock held around the op */
+	IOMMU_INV_LADDER_STATS,		/* per-HWPT statistics */
+};
+
+#define IOMMU_INV_LADDER_RUNGS IOMMU_INV_LADDER_STATS
 
 /*
  * What UNIT_FAULT makes a fake unit (module loaded with fake_units=1) do.
@@ -134,6 +152,8 @@ enum {
  *	a bit per slot of cache @vtd_query.cache still valid, after every
  *	descriptor the model carried out evicted what the specification says
  *	it evicts and nothing more
+ * @ladder: LADDER: make this file's HWPT_INVALIDATE calls stop after step
+ *	@ladder.rung (IOMMU_INV_LADDER_*), or 0 for none; @id is unused
  */
 struct iommu_inv_test_cmd {
 	__u32 size;
@@ -228,6 +248,10 @@ struct iommu_inv_test_cmd {
 			__u32 __reserved;
 			__aligned_u64 out_valid;
 		} vtd_query;
+		struct {
+			__u32 rung;
+			__u32 __reserved;
+		} ladder;
 	};
 };
 

@@ -44,15 +44,46 @@ int iommu_inv_ucmd_respond(struct iommu_inv_ucmd *ucmd, size_t cmd_len)
  * @min_size: the size of its first version
  *
  * Reads the user's size field, then the structure into @ucmd->cmd, zero
- * extended, refusing unknown non-zero trailing bytes.
+ * extended, refusing unknown non-zero trailing bytes. When the user's size
+ * is the kernel's (the common case), both are read in one user-access
+ * window, a word at a time.
  *
  * Return: 0, -EFAULT, -EINVAL (size below @min_size) or -E2BIG.
  */
 int iommu_inv_ucmd_fetch(struct iommu_inv_ucmd *ucmd, size_t size,
 			 size_t min_size)
 {
+	const u64 __user *uwords;
+	u64 *kwords = ucmd->cmd;
+	size_t i;
 	int rc;
 
+	if (size % sizeof(u64))
+		goto slow;
+	/* A fault point for fail-nth, as copy_struct_from_user() has. */
+	if (should_fail_usercopy())
+		return -EFAULT;
+	/*
+	 * Where the architecture masks user addresses (x86-64), an address
+	 * past user space becomes one that faults, and no speculation
+	 * barrier is needed; the words are read densely from the start.
+	 */
+	if (can_do_masked_user_access())
+		uwords = masked_user_access_begin(ucmd->ubuffer);
+	else if (!user_access_begin(ucmd->ubuffer, size))
+		goto slow;
+	else
+		uwords = ucmd->ubuffer;
+	unsafe_get_user(ucmd->user_size, (u32 __user *)uwords, efault);
+	if (ucmd->user_size == size) {
+		for (i = 0; i < size / sizeof(u64); i++)
+			unsafe_get_user(kwords[i], &uwords[i], efault);
+		user_access_end();
+		return 0;
+	}
+	user_access_end();
+
+slow:
 	rc = get_user(ucmd->user_size, (u32 __user *)ucmd->ubuffer);
 	if (rc)
 		return rc;
@@ -60,6 +91,10 @@ int iommu_inv_ucmd_fetch(struct iommu_inv_ucmd *ucmd, size_t size,
 		return -EINVAL;
 	return copy_struct_from_user(ucmd->cmd, size, ucmd->ubuffer,
 				     ucmd->user_size);
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 static int iommu_inv_get_info(struct iommu_inv_ucmd *ucmd)
@@ -110,7 +145,11 @@ int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 	struct iommu_inv_object *obj;
 	int rc;
 
+	call->processed = 0;
+	call->first_error = call->entry_num;
 	call->num_failed = 0;
+	call->num_results = 0;
+	call->error = 0;
 	if (call->flags & ~IOMMU_INV_FLAG_CONTINUE)
 		return -EOPNOTSUPP;
 	if (call->entry_num > IOMMU_INV_MAX_ENTRIES)
@@ -130,6 +169,10 @@ int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 		return PTR_ERR(obj);
 	call->ctx = ctx;
 	call->hwpt = container_of(obj, struct iommu_inv_hwpt, obj);
+	if (iommu_inv_ladder(ctx, IOMMU_INV_LADDER_LOOKUP)) {
+		iommu_inv_obj_put(obj);
+		return -ECANCELED;
+	}
 	rc = iommu_inv_call_run(call);
 	iommu_inv_obj_put(obj);
 	return rc;
@@ -138,16 +181,21 @@ int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 {
 	struct iommu_inv_hwpt_invalidate *cmd = ucmd->cmd;
-	struct iommu_inv_call call = {
-		.entries = u64_to_user_ptr(cmd->entries_uptr),
-		.results = u64_to_user_ptr(cmd->results_uptr),
-		.entries_len = cmd->entries_len,
-		.entry_num = cmd->entry_num,
-		.results_num = cmd->results_num,
-		.flags = cmd->flags,
-		.nonblock = ucmd->nonblock,
-	};
-	int rc, wrc;
+	/* Every field is set before it is read: the in fields here, the rest
+	 * by iommu_inv_invalidate(); no zero fill on the hot path.
+	 */
+	struct iommu_inv_call call __uninitialized;
+	u32 __user *uout;
+	int rc;
+
+	call.entries = u64_to_user_ptr(cmd->entries_uptr);
+	call.kentries = NULL;
+	call.results = u64_to_user_ptr(cmd->results_uptr);
+	call.entries_len = cmd->entries_len;
+	call.entry_num = cmd->entry_num;
+	call.results_num = cmd->results_num;
+	call.flags = cmd->flags;
+	call.nonblock = ucmd->nonblock;
 
 	rc = iommu_inv_invalidate(ucmd->ctx, cmd->hwpt_id, &call);
 	if (rc && !call.num_failed)
@@ -157,9 +205,29 @@ int iommu_inv_hwpt_invalidate_ioctl(struct iommu_inv_ucmd *ucmd)
 	cmd->out_first_error = call.first_error;
 	cmd->out_num_failed = call.num_failed;
 	cmd->out_results = call.num_results;
-	/* Out fields that could not be written hide how far the call got. */
-	wrc = iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
-	return wrc ? wrc : rc;
+	/*
+	 * Only the out fields are written, in one user-access window; the
+	 * user's structure holds them all (its size is at least the
+	 * table's min_size, offsetofend(out_results)). Out
+	 * fields that could not be written hide how far the call got.
+	 */
+	uout = ucmd->ubuffer + offsetof(typeof(*cmd), out_processed);
+	if (should_fail_usercopy())	/* as copy_to_user() has */
+		return -EFAULT;
+	if (can_do_masked_user_access())
+		uout = masked_user_access_begin(uout);
+	else if (!user_access_begin(uout, 4 * sizeof(u32)))
+		return -EFAULT;
+	unsafe_put_user(call.processed, &uout[0], efault);
+	unsafe_put_user(call.first_error, &uout[1], efault);
+	unsafe_put_user(call.num_failed, &uout[2], efault);
+	unsafe_put_user(call.num_results, &uout[3], efault);
+	user_access_end();
+	return rc;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 union iommu_inv_ucmd_buffer {
@@ -214,7 +282,8 @@ static long iommu_inv_fops_ioctl(struct file *filp, unsigned int cmd,
 				 unsigned long arg)
 {
 	const struct iommu_inv_ioctl_op *op;
-	union iommu_inv_ucmd_buffer buf;
+	/* Filled up to the command's size by the fetch before any read. */
+	union iommu_inv_ucmd_buffer buf __uninitialized;
 	struct iommu_inv_ucmd ucmd = {
 		.ctx = filp->private_data,
 		.ubuffer = (void __user *)arg,
@@ -257,6 +326,7 @@ static int iommu_inv_fops_release(struct inode *inode, struct file *filp)
 {
 	struct iommu_inv_ctx *ctx = filp->private_data;
 
+	iommu_inv_ladder_release(ctx);
 	iommu_inv_ctx_destroy(ctx);
 	iommu_inv_engine_cache_free(ctx);
 	kfree(ctx);

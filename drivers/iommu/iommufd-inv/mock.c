@@ -25,6 +25,32 @@ MODULE_PARM_DESC(fake_units,
 
 atomic_t iommu_inv_num_files = ATOMIC_INIT(0);
 
+/* Enabled while any file has a ladder step set (IOMMU_INV_TEST_OP_LADDER). */
+DEFINE_STATIC_KEY_FALSE(iommu_inv_ladder_key);
+
+static int iommu_inv_set_ladder(struct iommu_inv_ctx *ctx, u32 rung)
+{
+	unsigned int old;
+
+	if (rung > IOMMU_INV_LADDER_RUNGS)
+		return -EINVAL;
+	old = xchg(&ctx->ladder, rung);
+	if (!old && rung)
+		static_branch_inc(&iommu_inv_ladder_key);
+	else if (old && !rung)
+		static_branch_dec(&iommu_inv_ladder_key);
+	return 0;
+}
+
+/**
+ * iommu_inv_ladder_release() - drop a closing file's ladder step
+ * @ctx: the file's context; no call can be running on it
+ */
+void iommu_inv_ladder_release(struct iommu_inv_ctx *ctx)
+{
+	iommu_inv_set_ladder(ctx, 0);
+}
+
 struct mock_slot {
 	u32 virt_id;
 	u32 pasid;
@@ -74,9 +100,9 @@ static void mock_hwpt_destroy(struct iommu_inv_hwpt *hwpt)
 {
 }
 
-/* Drop the slots of @c matching the selector; a NULL range is "all". */
+/* Drop the slots of @c matching the selector and overlapping [@addr, @last]. */
 static void mock_cache_drop(struct mock_cache *c, bool any_pasid, u32 pasid,
-			    bool any_dev, u32 virt_id, const u64 *range)
+			    bool any_dev, u32 virt_id, u64 addr, u64 last)
 {
 	unsigned long bit;
 
@@ -87,13 +113,15 @@ static void mock_cache_drop(struct mock_cache *c, bool any_pasid, u32 pasid,
 			continue;
 		if (!any_dev && s->virt_id != virt_id)
 			continue;
-		if (range && (s->last < range[0] || s->addr > range[1]))
+		if (s->last < addr || s->addr > last)
 			continue;
 		__clear_bit(bit, &c->valid);
 	}
 }
 
-static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hdr)
+/* One selective entry; the whole-cache ones are done in mock_invalidate(). */
+static noinline int mock_one(struct mock_hwpt *mock,
+			     const struct iommu_inv_entry_hdr *hdr)
 {
 	struct mock_cache *iotlb = &mock->cache[IOMMU_INV_MOCK_IOTLB];
 	struct mock_cache *pwc = &mock->cache[IOMMU_INV_MOCK_PWC];
@@ -103,29 +131,24 @@ static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hd
 	const struct iommu_inv_entry_devtlb_range *dr;
 	const struct iommu_inv_entry_devtlb_pasid *dp;
 	u32 pasid, virt_id;
-	u64 range[2];
 
 	switch (hdr->type) {
-	case IOMMU_INV_ENTRY_IOTLB_ALL:
-		iotlb->valid = 0;
-		pwc->valid = 0;
-		return 0;
 	case IOMMU_INV_ENTRY_IOTLB_PASID:
 		pasid = ((const struct iommu_inv_entry_iotlb_pasid *)hdr)->pasid;
 		if (pasid >= mock->pasid_limit)
 			return -EINVAL;
-		mock_cache_drop(iotlb, false, pasid, true, 0, NULL);
-		mock_cache_drop(pwc, false, pasid, true, 0, NULL);
+		mock_cache_drop(iotlb, false, pasid, true, 0, 0, U64_MAX);
+		mock_cache_drop(pwc, false, pasid, true, 0, 0, U64_MAX);
 		return 0;
 	case IOMMU_INV_ENTRY_IOTLB_RANGE:
 		ir = (const void *)hdr;
 		if (ir->pasid >= mock->pasid_limit)
 			return -EINVAL;
-		range[0] = ir->addr;
-		range[1] = ir->addr + (ir->size - 1);
-		mock_cache_drop(iotlb, false, ir->pasid, true, 0, range);
+		mock_cache_drop(iotlb, false, ir->pasid, true, 0, ir->addr,
+				ir->addr + (ir->size - 1));
 		if (!(hdr->flags & IOMMU_INV_IOTLB_FLAG_LEAF))
-			mock_cache_drop(pwc, false, ir->pasid, true, 0, range);
+			mock_cache_drop(pwc, false, ir->pasid, true, 0, ir->addr,
+					ir->addr + (ir->size - 1));
 		return 0;
 	case IOMMU_INV_ENTRY_DEVTLB_PASID:
 		dp = (const void *)hdr;
@@ -135,7 +158,7 @@ static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hd
 			return -ENODEV;
 		if (pasid >= mock->pasid_limit)
 			return -EINVAL;
-		mock_cache_drop(devtlb, false, pasid, false, virt_id, NULL);
+		mock_cache_drop(devtlb, false, pasid, false, virt_id, 0, U64_MAX);
 		return 0;
 	case IOMMU_INV_ENTRY_DEVTLB_RANGE:
 		dr = (const void *)hdr;
@@ -143,19 +166,14 @@ static int mock_one(struct mock_hwpt *mock, const struct iommu_inv_entry_hdr *hd
 			return -ENODEV;
 		if (dr->pasid >= mock->pasid_limit)
 			return -EINVAL;
-		range[0] = dr->addr;
-		range[1] = dr->addr + (dr->size - 1);
 		mock_cache_drop(devtlb, false, dr->pasid, false, dr->virt_id,
-				range);
-		return 0;
-	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
-		pc->valid = 0;
+				dr->addr, dr->addr + (dr->size - 1));
 		return 0;
 	case IOMMU_INV_ENTRY_PASID_CACHE_PASID:
 		pasid = ((const struct iommu_inv_entry_pc_pasid *)hdr)->pasid;
 		if (pasid >= mock->pasid_limit)
 			return -EINVAL;
-		mock_cache_drop(pc, false, pasid, true, 0, NULL);
+		mock_cache_drop(pc, false, pasid, true, 0, 0, U64_MAX);
 		return 0;
 	}
 	return -EOPNOTSUPP;
@@ -182,26 +200,40 @@ static bool mock_injected(struct mock_hwpt *mock, u32 index,
 static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 				    struct iommu_inv_batch *batch)
 {
+	const struct iommu_inv_entry_hdr * const *entries = batch->entries;
 	struct mock_hwpt *mock = to_mock(hwpt);
-	unsigned int i;
+	/* Only the op changes @ninject, under the HWPT lock; one firing ends the run. */
+	bool inject = mock->ninject;
+	u64 *seen = mock->seen;
+	unsigned int i, num = batch->num;
 	int rc;
 
 	if (unlikely(mock->delay_ms)) {
 		msleep(mock->delay_ms);
 		mock->delay_ms = 0;
 	}
-	for (i = 0; i < batch->num; i++) {
-		const struct iommu_inv_entry_hdr *hdr = batch->entries[i];
+	for (i = 0; i < num; i++) {
+		const struct iommu_inv_entry_hdr *hdr = entries[i];
 
-		if (unlikely(mock->ninject) &&
+		if (unlikely(inject) &&
 		    mock_injected(mock, batch->first_index + i, batch))
 			break;
-		rc = mock_one(mock, hdr);
-		if (rc) {
-			batch->error = rc;
+		switch (hdr->type) {
+		case IOMMU_INV_ENTRY_IOTLB_ALL:
+			mock->cache[IOMMU_INV_MOCK_IOTLB].valid = 0;
+			mock->cache[IOMMU_INV_MOCK_PWC].valid = 0;
 			break;
+		case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+			mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid = 0;
+			break;
+		default:
+			rc = mock_one(mock, hdr);
+			if (unlikely(rc)) {
+				batch->error = rc;
+				return i;
+			}
 		}
-		mock->seen[hdr->type]++;
+		seen[hdr->type]++;
 	}
 	return i;
 }
@@ -321,6 +353,10 @@ int iommu_inv_test_ioctl(struct iommu_inv_ucmd *ucmd)
 			return iommu_inv_smmu_fake_fault(cmd->unit_fault.fault,
 							 cmd->unit_fault.sid);
 		return -EINVAL;
+	case IOMMU_INV_TEST_OP_LADDER:
+		if (cmd->ladder.__reserved)
+			return -EOPNOTSUPP;
+		return iommu_inv_set_ladder(ucmd->ctx, cmd->ladder.rung);
 	}
 
 	obj = iommu_inv_obj_get(ucmd->ctx, cmd->id, IOMMU_INV_OBJ_HWPT);

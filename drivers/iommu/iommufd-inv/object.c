@@ -6,6 +6,7 @@
  * iommu_inv_obj_abort(). Destroy succeeds only when the table holds the
  * last reference.
  */
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "iommufd_inv.h"
@@ -19,6 +20,7 @@ void iommu_inv_ctx_init(struct iommu_inv_ctx *ctx)
 {
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	atomic_set(&ctx->num_objects, 0);
+	ctx->hot = NULL;
 }
 
 /**
@@ -103,10 +105,27 @@ struct iommu_inv_object *iommu_inv_obj_get(struct iommu_inv_ctx *ctx, u32 id,
 {
 	struct iommu_inv_object *obj;
 
+	/*
+	 * The HWPT looked up last, without the table's lock: a VMM
+	 * invalidates the same HWPT call after call. An object being
+	 * destroyed has no users left, so the reference is refused; its
+	 * memory lasts until the grace period ends.
+	 */
+	rcu_read_lock();
+	obj = READ_ONCE(ctx->hot);
+	if (obj && obj->id == id && obj->type == type &&
+	    refcount_inc_not_zero(&obj->users)) {
+		rcu_read_unlock();
+		return obj;
+	}
+	rcu_read_unlock();
+
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, id);
 	if (!obj || obj->type != type || !refcount_inc_not_zero(&obj->users))
 		obj = ERR_PTR(-ENOENT);
+	else if (type == IOMMU_INV_OBJ_HWPT)
+		WRITE_ONCE(ctx->hot, obj);
 	xa_unlock(&ctx->objects);
 	return obj;
 }
@@ -132,13 +151,19 @@ int iommu_inv_obj_destroy(struct iommu_inv_ctx *ctx, u32 id)
 		rc = -EBUSY;
 	else
 		__xa_erase(&ctx->objects, id);
+	if (!rc && ctx->hot == obj)
+		WRITE_ONCE(ctx->hot, NULL);
 	xa_unlock(&ctx->objects);
 	if (rc)
 		return rc;
 
-	/* Unreachable now: no lookup can find it, no holder is left. */
+	/*
+	 * Unreachable now: no lookup can find it or take a reference, no
+	 * holder is left. A lockless lookup may still be looking at it
+	 * (&iommu_inv_ctx.hot): free it after a grace period.
+	 */
 	iommu_inv_obj_destroy_fn[obj->type](obj);
-	kfree(obj);
+	kfree_rcu(obj, rcu);
 	atomic_dec(&ctx->num_objects);
 	return 0;
 }

@@ -36,7 +36,7 @@ static int iommu_inv_sqe_payload(struct io_uring_cmd *ioucmd,
 	if (len < used)
 		return -EINVAL;
 	memcpy(dst, src, used);
-	if (memchr_inv(src + used, 0, len - used))
+	if (len > used && memchr_inv(src + used, 0, len - used))
 		return -EINVAL;
 	return 0;
 }
@@ -44,8 +44,9 @@ static int iommu_inv_sqe_payload(struct io_uring_cmd *ioucmd,
 static int iommu_inv_uring_array(struct io_uring_cmd *ioucmd,
 				 unsigned int issue_flags, u64 *res2)
 {
-	struct iommu_inv_hwpt_invalidate cmd;
-	struct iommu_inv_uring_array pl;
+	/* Both are filled whole before they are read. */
+	struct iommu_inv_hwpt_invalidate cmd __uninitialized;
+	struct iommu_inv_uring_array pl __uninitialized;
 	struct iommu_inv_ucmd ucmd = {
 		.ctx = ioucmd->file->private_data,
 		.nonblock = issue_flags & IO_URING_F_NONBLOCK,
@@ -77,12 +78,11 @@ static int iommu_inv_uring_array(struct io_uring_cmd *ioucmd,
 static int iommu_inv_uring_inline(struct io_uring_cmd *ioucmd,
 				  unsigned int issue_flags, u64 *res2)
 {
-	struct iommu_inv_uring_inline pl;
-	struct iommu_inv_call call = {
-		.nonblock = issue_flags & IO_URING_F_NONBLOCK,
-	};
+	/* Both are filled before they are read (see the ioctl's call). */
+	struct iommu_inv_uring_inline pl __uninitialized;
+	struct iommu_inv_call call __uninitialized;
 	const u8 *bytes = (const u8 *)pl.entries;
-	u32 used = 0, i;
+	u32 used = 0, i, w;
 	int rc;
 
 	if (!(issue_flags & IO_URING_F_SQE128))
@@ -106,18 +106,20 @@ static int iommu_inv_uring_inline(struct io_uring_cmd *ioucmd,
 			break;
 		used += hdr->len;
 	}
-	if (i == pl.entry_num &&
-	    memchr_inv(bytes + used, 0, sizeof(pl.entries) - used))
-		return -EINVAL;
+	/* Entry lengths are multiples of 8: the tail is whole words. */
+	if (i == pl.entry_num)
+		for (w = used / sizeof(u64); w < ARRAY_SIZE(pl.entries); w++)
+			if (pl.entries[w])
+				return -EINVAL;
 
+	call.entries = NULL;
 	call.kentries = pl.entries;
 	call.entries_len = sizeof(pl.entries);
 	call.entry_num = pl.entry_num;
 	call.flags = pl.flags;
-	if (pl.results_uptr) {
-		call.results = u64_to_user_ptr(pl.results_uptr);
-		call.results_num = pl.entry_num;
-	}
+	call.nonblock = issue_flags & IO_URING_F_NONBLOCK;
+	call.results = u64_to_user_ptr(pl.results_uptr);
+	call.results_num = pl.results_uptr ? pl.entry_num : 0;
 	rc = iommu_inv_invalidate(ioucmd->file->private_data, pl.hwpt_id,
 				  &call);
 	if (rc && !call.num_failed)

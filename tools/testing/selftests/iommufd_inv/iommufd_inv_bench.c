@@ -1,24 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Benchmark, not a test: cost per invalidation entry through
- *   - the floor: a test op that copies the same bytes from user space the
- *     way our engine does, and returns;
+ * Benchmark, not a test: the cost of one invalidation call and of one
+ * entry through
+ *   - the copy floor: a test op that copies the same bytes from user space
+ *     the way our engine does, and returns;
+ *   - an empty ioctl (IOMMU_INV_GET_INFO) and io_uring's IORING_OP_NOP at
+ *     1, 8 and 64 SQEs per submit: the system's own floors; and a
+ *     URING_CMD with an unknown cmd_op, 64 per submit (io_uring's command
+ *     path up to our ->uring_cmd, which refuses it at once);
  *   - upstream iommufd's IOMMU_HWPT_INVALIDATE on its IOMMUFD_TEST mock
  *     nested domain (8-byte struct iommu_hwpt_invalidate_selftest);
  *   - our HWPT_INVALIDATE ioctl on the mock HWPT (8-byte IOTLB_ALL);
- *   - our io_uring array mode, 1, 8 and 64 SQEs per submit;
- *   - our io_uring inline mode (SQE128, up to 8 entries per SQE), 1, 8
- *     and 64 SQEs per submit.
+ *   - our io_uring array mode and inline mode (SQE128, up to 8 entries
+ *     per SQE), 1, 8 and 64 SQEs per submit;
+ *   - the cost ladder of one single-entry call, ours (its own checks stop
+ *     it after the door and the argument read; the test op LADDER makes
+ *     it stop after a later step) beside upstream (its own checks stop
+ *     it early).
  * Every row uses 8-byte entries, so every path moves the same bytes.
  *
- * Needs a kernel with IOMMUFD_TEST and our module loaded with mock=1.
- * Prints a table, then "DATA" lines for plotting. Each number is the best
- * of three runs of at least 256 Ki entries and 16 calls.
+ *   iommufd_inv_bench [insn|wall]
+ *
+ * The figures are CLOCK_MONOTONIC nanoseconds per entry (per call for the
+ * ladder, per SQE for NOP), minimum and maximum of RUNS runs. Booted with
+ * QEMU's "-icount shift=0,sleep=off" on one vCPU, the guest's clock moves
+ * one nanosecond per instruction: "insn" names the unit and sizes the runs
+ * for that (fewer calls: the figures do not vary); "wall" is the same run
+ * on a normal boot, with more calls. Lines start with "ROW" for the script
+ * (scripts/bench.sh) to tabulate.
+ *
+ * Needs our module loaded with mock=1; upstream's rows need a kernel with
+ * IOMMUFD_TEST, and are "-" without it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,38 +50,31 @@
 #include "../../../../drivers/iommu/iommufd-inv/iommufd_inv_test.h"
 
 #define MAX_N 65536
-#define MIN_ENTRIES (256 * 1024)
-#define RUNS 3
+#define RUNS 5
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const unsigned int sizes[] = { 1, 8, 64, 512, 4096, 65536 };
 
-#define NSIZES ARRAY_SIZE(sizes)
-
-enum {
-	COL_FLOOR, COL_UP, COL_IOCTL, COL_A1, COL_A8, COL_A64, COL_I1, COL_I8,
-	COL_I64, NCOLS
-};
-
-static const char * const col_name[NCOLS] = {
-	"floor", "upstream", "ioctl", "uring-a1", "uring-a8", "uring-a64",
-	"inline-1", "inline-8", "inline-64",
-};
-
 struct bench {
 	int fd;			/* /dev/iommu-inv */
 	__u32 hwpt_id;
-	int ufd;		/* /dev/iommu */
+	int ufd;		/* /dev/iommu, or -1 */
 	__u32 unested_id;
-	struct io_uring ring;	/* 64-byte SQEs: array mode */
+	struct io_uring ring;	/* 64-byte SQEs: array mode, NOP */
 	struct io_uring ring128;	/* SQE128: inline mode */
 	struct iommu_inv_entry_iotlb_all *ours;
 	struct iommu_hwpt_invalidate_selftest *up;
 	struct iommu_inv_hwpt_invalidate inv[64];
 	unsigned int n;		/* entries per call */
 	unsigned int k;		/* SQEs per submit */
+	/* upstream ladder: which early stop */
+	unsigned int up_rung;
 };
+
+static int insn_mode;
+static unsigned long min_entries;	/* per run */
+static unsigned int min_calls;		/* per run */
 
 static void die(const char *what)
 {
@@ -96,6 +105,14 @@ static void run_floor(struct bench *b)
 		die("COPY_FLOOR");
 }
 
+static void run_get_info(struct bench *b)
+{
+	struct iommu_inv_info info = { .size = sizeof(info) };
+
+	if (ioctl(b->fd, IOMMU_INV_GET_INFO, &info))
+		die("IOMMU_INV_GET_INFO");
+}
+
 static void run_upstream(struct bench *b)
 {
 	struct iommu_hwpt_invalidate cmd = {
@@ -109,6 +126,43 @@ static void run_upstream(struct bench *b)
 
 	if (ioctl(b->ufd, IOMMU_HWPT_INVALIDATE, &cmd) || cmd.entry_num != b->n)
 		die("IOMMU_HWPT_INVALIDATE");
+}
+
+/*
+ * Upstream's single-entry call stopped early by its own checks:
+ * 0: size 0, refused after reading the size (the door);
+ * 1: a non-zero __reserved, refused after the argument is copied in
+ *    (and the out field copied back);
+ * 2: entry_num 0: the HWPT looked up, the op called for no entry, the
+ *    argument copied back.
+ */
+static void run_upstream_rung(struct bench *b)
+{
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = b->unested_id,
+		.data_uptr = (uintptr_t)b->up,
+		.data_type = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+		.entry_len = sizeof(*b->up),
+		.entry_num = 1,
+	};
+	static const int want[] = { EINVAL, EOPNOTSUPP, 0 };
+	int rc;
+
+	switch (b->up_rung) {
+	case 0:
+		cmd.size = 0;
+		break;
+	case 1:
+		cmd.__reserved = 1;
+		break;
+	case 2:
+		cmd.entry_num = 0;
+		break;
+	}
+	rc = ioctl(b->ufd, IOMMU_HWPT_INVALIDATE, &cmd);
+	if ((rc ? errno : 0) != want[b->up_rung])
+		die("IOMMU_HWPT_INVALIDATE (ladder)");
 }
 
 static void inv_init(struct bench *b, struct iommu_inv_hwpt_invalidate *inv)
@@ -148,10 +202,31 @@ static void reap(struct io_uring *ring, unsigned int k, int want)
 			die("io_uring_wait_cqe");
 		if (cqe->res != want) {
 			errno = cqe->res < 0 ? -cqe->res : EIO;
-			die("uring_cmd result");
+			die("io_uring result");
 		}
 		io_uring_cqe_seen(ring, cqe);
 	}
+}
+
+static void run_nop(struct bench *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->k; i++)
+		io_uring_prep_nop(io_uring_get_sqe(&b->ring));
+	reap(&b->ring, b->k, 0);
+}
+
+/* URING_CMD with an unknown cmd_op: io_uring's command path, refused at once. */
+static void run_uring_unknown(struct bench *b)
+{
+	static const __u64 zero[2];
+	unsigned int i;
+
+	for (i = 0; i < b->k; i++)
+		sqe_payload(io_uring_get_sqe(&b->ring), b->fd, 0xdead, zero,
+			    sizeof(zero));
+	reap(&b->ring, b->k, -ENOTTY);
 }
 
 static void run_uring_array(struct bench *b)
@@ -187,79 +262,75 @@ static void run_uring_inline(struct bench *b)
 	reap(&b->ring128, b->k, b->n);
 }
 
+/* Our single-entry ioctl, stopped after step @rung (0: not stopped). */
+static int set_rung(struct bench *b, unsigned int rung)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_INV_TEST_OP_LADDER,
+		.ladder = { .rung = rung },
+	};
+
+	return ioctl(b->fd, IOMMU_INV_TEST, &cmd);
+}
+
+static void run_ioctl_rung(struct bench *b)
+{
+	inv_init(b, &b->inv[0]);
+	/* A stopped call fails with ECANCELED having done nothing further. */
+	if (!ioctl(b->fd, IOMMU_INV_HWPT_INVALIDATE, &b->inv[0]) ||
+	    errno != ECANCELED)
+		die("IOMMU_INV_HWPT_INVALIDATE (ladder)");
+}
+
+/*
+ * The first steps of our single-entry call, stopped by its own checks
+ * (like upstream's): 0: size 0, refused after reading the size (the
+ * door); 1: an unknown flag, refused after the argument is read.
+ */
+static void run_ioctl_early(struct bench *b)
+{
+	inv_init(b, &b->inv[0]);
+	if (b->up_rung)
+		b->inv[0].flags = 1U << 31;
+	else
+		b->inv[0].size = 0;
+	if (!ioctl(b->fd, IOMMU_INV_HWPT_INVALIDATE, &b->inv[0]) ||
+	    errno != (b->up_rung ? EOPNOTSUPP : EINVAL))
+		die("IOMMU_INV_HWPT_INVALIDATE (ladder, refused)");
+}
+
 /* --- measuring -------------------------------------------------------------- */
 
-/* ns per entry, best of RUNS; @per_call entries go through each call. */
-static double measure(struct bench *b, void (*fn)(struct bench *),
-		      unsigned int per_call)
+/*
+ * Print one row: @name, entries per call, SQEs per submit, min and max
+ * over RUNS of ns per @per entries (per_call: entries, or SQEs, one
+ * fn() call moves).
+ */
+static void measure(struct bench *b, const char *name,
+		    void (*fn)(struct bench *), unsigned int per_call)
 {
-	unsigned int calls = MIN_ENTRIES / per_call, r, i;
-	double best = 0;
+	unsigned long calls = min_entries / per_call;
+	double lo = 0, hi = 0;
+	unsigned int r, i;
 
-	if (calls < 16)
-		calls = 16;
-	fn(b);		/* warm up */
+	if (calls < min_calls)
+		calls = min_calls;
+	for (i = 0; i < calls; i++)	/* warm up: one unmeasured run */
+		fn(b);
 	for (r = 0; r < RUNS; r++) {
 		double t0 = now_ns(), ns;
 
 		for (i = 0; i < calls; i++)
 			fn(b);
 		ns = (now_ns() - t0) / ((double)calls * per_call);
-		if (!r || ns < best)
-			best = ns;
+		if (!r || ns < lo)
+			lo = ns;
+		if (!r || ns > hi)
+			hi = ns;
 	}
-	return best;
-}
-
-/* Peak growth of the kernel's slab memory while @fn runs, in kB. */
-struct sampler {
-	int stop;	/* __atomic */
-	long peak;
-};
-
-static long slab_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Slab: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-static void *sample(void *arg)
-{
-	struct sampler *s = arg;
-
-	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
-		long kb = slab_kb();
-
-		if (kb > s->peak)
-			s->peak = kb;
-	}
-	return NULL;
-}
-
-static long slab_growth(struct bench *b, void (*fn)(struct bench *))
-{
-	struct sampler s = { 0 };
-	pthread_t t;
-	long base = slab_kb();
-	int i;
-
-	s.peak = base;
-	if (pthread_create(&t, NULL, sample, &s))
-		die("pthread_create");
-	for (i = 0; i < 32; i++)
-		fn(b);
-	__atomic_store_n(&s.stop, 1, __ATOMIC_RELAXED);
-	pthread_join(t, NULL);
-	return s.peak - base;
+	printf("ROW %s %u %u %.1f %.1f\n", name, b->n, b->k, lo, hi);
+	fflush(stdout);
 }
 
 /* --- set-up ----------------------------------------------------------------- */
@@ -293,7 +364,7 @@ static void setup_ours(struct bench *b)
 		die("io_uring_queue_init SQE128");
 }
 
-static void setup_upstream(struct bench *b)
+static int setup_upstream(struct bench *b)
 {
 	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
 	struct iommu_test_cmd md = {
@@ -314,8 +385,10 @@ static void setup_upstream(struct bench *b)
 	unsigned int i;
 
 	b->ufd = open("/dev/iommu", O_RDWR);
-	if (b->ufd < 0)
-		die("open /dev/iommu (IOMMUFD)");
+	if (b->ufd < 0) {
+		fprintf(stderr, "# no /dev/iommu: upstream rows skipped\n");
+		return -1;
+	}
 	if (ioctl(b->ufd, IOMMU_IOAS_ALLOC, &ioas))
 		die("IOMMU_IOAS_ALLOC");
 	md.id = ioas.out_ioas_id;
@@ -333,76 +406,87 @@ static void setup_upstream(struct bench *b)
 	b->up = calloc(MAX_N, sizeof(*b->up));
 	for (i = 0; i < MAX_N; i++)
 		b->up[i].iotlb_id = i & 1;
+	return 0;
 }
 
-int main(void)
+static const unsigned int ksqe[] = { 1, 8, 64 };
+
+int main(int argc, char **argv)
 {
 	static struct bench bench;
+	static const char * const aname[] = { "a1", "a8", "a64" };
+	static const char * const iname[] = { "i1", "i8", "i64" };
+	static const char * const nname[] = { "nop1", "nop8", "nop64" };
 	struct bench *b = &bench;
-	double ns[NSIZES][NCOLS];
-	long mem_ours[NSIZES], mem_up[NSIZES];
-	unsigned int s, c;
+	int have_up, have_ladder;
+	unsigned int s, j, rung;
+	char name[32];
+
+	insn_mode = argc > 1 && !strcmp(argv[1], "insn");
+	/* Instructions do not vary: short runs. Time does: longer ones. */
+	min_entries = insn_mode ? 16384 : 262144;
+	min_calls = insn_mode ? 4 : 16;
+	printf("# mode %s, unit %s, %d runs, %ld CPUs online\n",
+	       insn_mode ? "insn" : "wall", insn_mode ? "instructions" : "ns",
+	       RUNS, sysconf(_SC_NPROCESSORS_ONLN));
 
 	setup_ours(b);
-	setup_upstream(b);
+	have_up = !setup_upstream(b);
 
-	for (s = 0; s < NSIZES; s++) {
+	/* Floors: an empty ioctl, io_uring's NOP. */
+	b->n = 1;
+	b->k = 1;
+	measure(b, "getinfo", run_get_info, 1);
+	for (j = 0; j < ARRAY_SIZE(ksqe); j++) {
+		b->k = ksqe[j];
+		measure(b, nname[j], run_nop, b->k);
+	}
+	b->k = 64;
+	measure(b, "cmd64", run_uring_unknown, b->k);
+
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		b->n = sizes[s];
-		for (c = 0; c < NCOLS; c++)
-			ns[s][c] = 0;
-		ns[s][COL_FLOOR] = measure(b, run_floor, b->n);
-		ns[s][COL_UP] = measure(b, run_upstream, b->n);
-		ns[s][COL_IOCTL] = measure(b, run_ioctl, b->n);
 		b->k = 1;
-		ns[s][COL_A1] = measure(b, run_uring_array, b->n);
-		b->k = 8;
-		ns[s][COL_A8] = measure(b, run_uring_array, 8 * b->n);
-		if (b->n <= 4096) {
-			b->k = 64;
-			ns[s][COL_A64] = measure(b, run_uring_array, 64 * b->n);
+		measure(b, "floor", run_floor, b->n);
+		if (have_up)
+			measure(b, "upstream", run_upstream, b->n);
+		measure(b, "ioctl", run_ioctl, b->n);
+		for (j = 0; j < ARRAY_SIZE(ksqe); j++) {
+			if (b->n * ksqe[j] > 4 * MAX_N)
+				continue;
+			b->k = ksqe[j];
+			measure(b, aname[j], run_uring_array, b->k * b->n);
 		}
-		if (b->n <= 8) {
-			b->k = 1;
-			ns[s][COL_I1] = measure(b, run_uring_inline, b->n);
-			b->k = 8;
-			ns[s][COL_I8] = measure(b, run_uring_inline, 8 * b->n);
-			b->k = 64;
-			ns[s][COL_I64] = measure(b, run_uring_inline, 64 * b->n);
+		if (b->n > 8)
+			continue;
+		for (j = 0; j < ARRAY_SIZE(ksqe); j++) {
+			b->k = ksqe[j];
+			measure(b, iname[j], run_uring_inline, b->k * b->n);
 		}
-		mem_ours[s] = slab_growth(b, run_ioctl);
-		mem_up[s] = slab_growth(b, run_upstream);
-		fprintf(stderr, "# measured %u entries per call\n", b->n);
 	}
 
-	printf("# ns per entry (8-byte entries; best of %d runs)\n", RUNS);
-	printf("%-7s", "entries");
-	for (c = 0; c < NCOLS; c++)
-		printf(" %10s", col_name[c]);
-	printf(" %9s %9s %9s %8s %8s\n", "ours/up", "ours/flr", "up/flr",
-	       "slab+kB", "up+kB");
-	for (s = 0; s < NSIZES; s++) {
-		printf("%-7u", sizes[s]);
-		for (c = 0; c < NCOLS; c++) {
-			if (ns[s][c])
-				printf(" %10.1f", ns[s][c]);
-			else
-				printf(" %10s", "-");
-		}
-		printf(" %9.2f %9.2f %9.2f %8ld %8ld\n",
-		       ns[s][COL_IOCTL] / ns[s][COL_UP],
-		       ns[s][COL_IOCTL] / ns[s][COL_FLOOR],
-		       ns[s][COL_UP] / ns[s][COL_FLOOR], mem_ours[s], mem_up[s]);
+	/* The ladder of one single-entry call. */
+	b->n = 1;
+	b->k = 1;
+	for (rung = 0; rung < 2; rung++) {
+		b->up_rung = rung;
+		snprintf(name, sizeof(name), "ladder%u", rung);
+		measure(b, name, run_ioctl_early, 1);
 	}
-	printf("# entries/s, single entry per call: upstream ioctl %.0f, ",
-	       1e9 / ns[0][COL_UP]);
-	printf("ours ioctl %.0f, uring array x64 %.0f, inline x64 %.0f\n",
-	       1e9 / ns[0][COL_IOCTL], 1e9 / ns[0][COL_A64],
-	       1e9 / ns[0][COL_I64]);
-	for (s = 0; s < NSIZES; s++) {
-		printf("DATA %u", sizes[s]);
-		for (c = 0; c < NCOLS; c++)
-			printf(" %.2f", ns[s][c]);
-		printf("\n");
+	have_ladder = !set_rung(b, 0);
+	for (rung = 1; have_ladder && rung <= IOMMU_INV_LADDER_RUNGS; rung++) {
+		if (set_rung(b, rung))
+			die("LADDER");
+		snprintf(name, sizeof(name), "ladder%u", rung + 1);
+		measure(b, name, run_ioctl_rung, 1);
 	}
+	if (have_ladder && set_rung(b, 0))
+		die("LADDER");
+	for (rung = 0; have_up && rung < 3; rung++) {
+		b->up_rung = rung;
+		snprintf(name, sizeof(name), "upladder%u", rung);
+		measure(b, name, run_upstream_rung, 1);
+	}
+	printf("# done\n");
 	return 0;
 }
