@@ -311,6 +311,7 @@ static int vtd_recover(struct vtd_unit *u, u32 fsts, u64 timeout_us,
 {
 	unsigned int i, tries;
 	int rc = -ETIMEDOUT;
+	u16 sid;
 
 	BUILD_BUG_ON(VTD_QUEUE_BATCH + VTD_RECOVER_TRIES > VTD_IQ_LEN);
 	for (tries = 0; tries < VTD_RECOVER_TRIES; tries++) {
@@ -325,10 +326,11 @@ static int vtd_recover(struct vtd_unit *u, u32 fsts, u64 timeout_us,
 		if (rc <= 0)
 			break;
 		fsts = rc;
-		if (fsts & VTD_FSTS_ITE)
-			*at = min(*at, vtd_devtlb_fault(descs, n,
-					FIELD_GET(VTD_IQER_ITESID,
-						  vtd_read(u, VTD_REG_IQER))));
+		if (fsts & VTD_FSTS_ITE) {
+			sid = FIELD_GET(VTD_IQER_ITESID,
+					vtd_read(u, VTD_REG_IQER));
+			*at = min(*at, vtd_devtlb_fault(descs, n, sid));
+		}
 	}
 	if (!rc)
 		return 0;

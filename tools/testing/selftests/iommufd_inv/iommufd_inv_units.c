@@ -32,7 +32,7 @@
 #define VIRT_C 0x12
 #define NO_SID 0xffffffffU
 
-static bool fake_units(void)
+static bool fake_units_loaded(void)
 {
 	char c = 'N';
 	int fd = open("/sys/module/iommufd_inv/parameters/fake_units",
@@ -69,7 +69,7 @@ FIXTURE(vtd_unit) {
 
 FIXTURE_SETUP(vtd_unit)
 {
-	if (!fake_units())
+	if (!fake_units_loaded())
 		SKIP(return, "module not loaded with fake_units=1");
 	self->fd = open(DEV_PATH, O_RDWR);
 	ASSERT_LE(0, self->fd);
@@ -90,7 +90,7 @@ FIXTURE_SETUP(vtd_unit)
 
 FIXTURE_TEARDOWN(vtd_unit)
 {
-	if (!fake_units())
+	if (!fake_units_loaded())
 		return;
 	unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_HUNG_DEVICE, NO_SID);
 	free(self->b.data);
@@ -372,7 +372,7 @@ FIXTURE(dead) {
 
 FIXTURE_SETUP(dead)
 {
-	if (!fake_units())
+	if (!fake_units_loaded())
 		SKIP(return, "module not loaded with fake_units=1");
 	self->fd = open(DEV_PATH, O_RDWR);
 	ASSERT_LE(0, self->fd);
@@ -386,7 +386,7 @@ FIXTURE_SETUP(dead)
 
 FIXTURE_TEARDOWN(dead)
 {
-	if (!fake_units())
+	if (!fake_units_loaded())
 		return;
 	free(self->b.data);
 	close(self->fd);
@@ -410,7 +410,7 @@ FIXTURE(probe) {
 
 FIXTURE_SETUP(probe)
 {
-	if (!fake_units())
+	if (!fake_units_loaded())
 		SKIP(return, "module not loaded with fake_units=1");
 	self->fd = open(DEV_PATH, O_RDWR);
 	ASSERT_LE(0, self->fd);
@@ -418,7 +418,7 @@ FIXTURE_SETUP(probe)
 
 FIXTURE_TEARDOWN(probe)
 {
-	if (fake_units())
+	if (fake_units_loaded())
 		close(self->fd);
 }
 
