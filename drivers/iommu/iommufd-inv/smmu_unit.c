@@ -25,6 +25,7 @@
 
 #include "iommufd_inv.h"
 #include "smmu.h"
+#include "trace.h"
 
 #define SMMU_REG_IDR0		0x00
 #define SMMU_REG_IDR1		0x04
@@ -210,6 +211,8 @@ static int smmu_unit_submit(struct iommu_inv_smmu_queue *q,
 
 	/* CONS holds the command the queue stopped on, and why. */
 	cons = readl(u->regs + SMMU_REG_CMDQ_CONS);
+	trace_iommu_inv_unit_fault(IOMMU_INV_HWPT_SMMUV3_S1,
+				   FIELD_GET(SMMU_CONS_ERR, cons), SMMU_Q_IDX(cons));
 	at = SMMU_Q_IDX(SMMU_Q_PTR(cons) - start);
 	switch (FIELD_GET(SMMU_CONS_ERR, cons)) {
 	case SMMU_CERROR_ATC_INV_SYNC:
@@ -228,6 +231,7 @@ static int smmu_unit_submit(struct iommu_inv_smmu_queue *q,
 	/* The CMD_SYNC itself failed: blame the last entry. */
 	*done = min(at, n - 1);
 	rc = smmu_recover(u, cons);
+	trace_iommu_inv_unit_recover(IOMMU_INV_HWPT_SMMUV3_S1, !rc);
 	if (!rc)
 		rc = err;
 
