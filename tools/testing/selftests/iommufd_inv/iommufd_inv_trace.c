@@ -34,7 +34,8 @@ struct entry_rec {
 
 static int parse_call(const char *s, struct call_rec *r)
 {
-	return sscanf(s, "hwpt=%u hwpt_type=%15s entries=%u processed=%u failed=%u first_error=%u error=%d",
+	return sscanf(s,
+		      "hwpt=%u hwpt_type=%15s entries=%u processed=%u failed=%u first_error=%u error=%d",
 		      &r->hwpt, r->hwpt_type, &r->entries, &r->processed,
 		      &r->failed, &r->first_error, &r->error) == 7 ? 0 : -1;
 }

@@ -161,8 +161,8 @@ TEST_F(vtd_unit, hung_device_traced)
 
 	n[0] = tracefs_find(buf, "iommu_inv_unit_fault", 0, s, sizeof(s));
 	ASSERT_EQ(1, n[0]) TH_LOG("trace:\n%s", buf);
-	ASSERT_EQ(2, sscanf(s, "unit=vtd fault=%x index=%u", &fault, &index))
-		TH_LOG("%s", s);
+	rc = sscanf(s, "unit=vtd fault=%x index=%u", &fault, &index);
+	ASSERT_EQ(2, rc) TH_LOG("%s", s);
 	EXPECT_EQ(0x40, fault);
 	/* A slot of the one-page queue of 256-bit descriptors. */
 	EXPECT_GT(4096 / 32, index);
