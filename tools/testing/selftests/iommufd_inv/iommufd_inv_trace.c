@@ -291,6 +291,55 @@ TEST_F(trace, io_uring_call)
 	EXPECT_EQ(IOMMU_INV_HWERR_VTD_ICE, e.hw_error);
 }
 
+/* So does one in inline mode (SQE128): the same engine, the same events. */
+TEST_F(trace, io_uring_inline_call)
+{
+	struct iommu_inv_uring_inline pl = {
+		.hwpt_id = self->hwpt_id, .flags = IOMMU_INV_FLAG_CONTINUE,
+		.results_uptr = (uintptr_t)self->res,
+	};
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	struct call_rec c;
+	struct entry_rec e;
+
+	e_iotlb_all(&self->b);
+	e_pc_all(&self->b);
+	e_iotlb_pasid(&self->b, 4);
+	e_pc_pasid(&self->b, 4);
+	ASSERT_GE(sizeof(pl.entries), self->b.len);
+	memcpy(pl.entries, self->b.data, self->b.len);
+	pl.entry_num = self->b.num;
+	test_inject(2, -EINVAL, IOMMU_INV_HWERR_SMMU_CERROR_ILL);
+
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, IORING_SETUP_SQE128));
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->fd, NULL, 0, 0);
+	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE_INLINE;
+	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
+	       sizeof(pl));
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	EXPECT_EQ(-EINVAL, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+
+	read_records(1, 1);
+	get_call(&c);
+	EXPECT_EQ(self->hwpt_id, c.hwpt);
+	EXPECT_EQ(4, c.entries);
+	EXPECT_EQ(4, c.processed);
+	EXPECT_EQ(1, c.failed);
+	EXPECT_EQ(2, c.first_error);
+	EXPECT_EQ(-EINVAL, c.error);
+	get_entry(0, &e);
+	EXPECT_EQ(2, e.index);
+	EXPECT_STREQ("iotlb_pasid", e.type);
+	EXPECT_EQ(-EINVAL, e.error);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, e.hw_error);
+}
+
 /* A call rejected before its HWPT is looked up leaves no record. */
 TEST_F(trace, rejected_call_leaves_none)
 {
