@@ -23,11 +23,11 @@ out=$(bash "$TOP/scripts/build.sh" "$flavour")
 # fail rather than skip without it.
 vmargs=(--timeout 3000 --iommu)
 # The debug kernel has Smack, chosen at boot, so the security_uring_cmd()
-# test must run.
+# test must run; and tracing, so the trace-event test must run.
 need="IOMMUFD_INV_NEED_VTD=1"
 if [ "$flavour" = debug ]; then
 	vmargs+=(--kmemleak --append "lsm=capability,smack")
-	need+=" IOMMUFD_INV_NEED_LSM=1"
+	need+=" IOMMUFD_INV_NEED_LSM=1 IOMMUFD_INV_NEED_TRACE=1"
 fi
 
 tests=$(echo ${TESTS:-$SELFTESTS})

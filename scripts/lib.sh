@@ -33,7 +33,7 @@ ensure_linux_source()
 # The selftest binaries, in the order the tiers run them.
 SELFTESTS="iommufd_inv iommufd_inv_uring iommufd_inv_vtd iommufd_inv_smmu
 	iommufd_inv_smmu_fake iommufd_inv_fail_nth iommufd_inv_stress
-	iommufd_inv_fuzz iommufd_inv_units iommufd_inv_nomock"
+	iommufd_inv_fuzz iommufd_inv_trace iommufd_inv_units iommufd_inv_nomock"
 
 build_module()
 {

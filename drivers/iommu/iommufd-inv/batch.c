@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include "iommufd_inv.h"
+#include "trace.h"
 
 /* Entries handed to the HWPT type at most per op call. */
 #define IOMMU_INV_RUN 64
@@ -292,7 +293,7 @@ static void iommu_inv_engine_refill(struct iommu_inv_engine *e)
 }
 
 static void iommu_inv_engine_record(struct iommu_inv_engine *e, u32 index,
-				    int error, u32 hw_error)
+				    u16 type, int error, u32 hw_error)
 {
 	struct iommu_inv_call *call = e->call;
 	struct iommu_inv_result res = {
@@ -301,6 +302,8 @@ static void iommu_inv_engine_record(struct iommu_inv_engine *e, u32 index,
 		.hw_error = hw_error,
 	};
 
+	trace_iommu_inv_entry_fail(call->hwpt->obj.id, index, type, error,
+				   hw_error);
 	call->processed = index + 1;
 	if (!call->num_failed++) {
 		call->first_error = index;
@@ -381,12 +384,21 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 					 batch.error == -EAGAIN))
 				batch.error = -EIO;
 			iommu_inv_engine_record(e, e->c.pend_first + done,
+						e->pend[done]->type,
 						batch.error, batch.hw_error);
 			done++;
 		}
 	}
 	e->c.npend = 0;
 	e->c.nnorm = 0;
+}
+
+/* The type of the next entry, or 0 if not even its header is readable. */
+static u16 iommu_inv_engine_type(const struct iommu_inv_engine *e)
+{
+	if (e->c.tail - e->c.head < sizeof(struct iommu_inv_entry_hdr))
+		return 0;
+	return ((const struct iommu_inv_entry_hdr *)(e->data + e->c.head))->type;
 }
 
 /*
@@ -595,7 +607,9 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 			/* The next entry cannot be found: stop in any mode. */
 			iommu_inv_engine_flush(e);
 			if (!e->c.stop)
-				iommu_inv_engine_record(e, index, error, 0);
+				iommu_inv_engine_record(e, index,
+							iommu_inv_engine_type(e),
+							error, 0);
 			e->c.stop = true;
 			break;
 		}
@@ -605,7 +619,8 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 		if (!ent) {
 			iommu_inv_engine_flush(e);
 			if (!e->c.stop)
-				iommu_inv_engine_record(e, index, error, 0);
+				iommu_inv_engine_record(e, index, hdr->type,
+							error, 0);
 		} else {
 			if (!e->c.npend)
 				e->c.pend_first = index;

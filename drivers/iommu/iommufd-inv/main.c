@@ -20,6 +20,9 @@
 #include "iommufd_inv_test.h"
 #endif
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 /**
  * iommu_inv_ucmd_respond() - copy a handler's result back to user space
  * @ucmd: the call
@@ -174,6 +177,9 @@ int iommu_inv_invalidate(struct iommu_inv_ctx *ctx, u32 hwpt_id,
 		return -ECANCELED;
 	}
 	rc = iommu_inv_call_run(call);
+	/* -EAGAIN: io_uring issues the call again; nothing was done. */
+	if (rc != -EAGAIN)
+		trace_iommu_inv_call(call, rc);
 	iommu_inv_obj_put(obj);
 	return rc;
 }

@@ -40,6 +40,7 @@
 #ifdef CONFIG_IOMMUFD_INV_TEST
 #include "iommufd_inv_test.h"
 #endif
+#include "trace.h"
 
 /* Queue accesses: inner shareable, inner and outer write-back. */
 #define SMMU_CR1_QUEUE		(FIELD_PREP(GENMASK(1, 0), 1) | \
@@ -353,6 +354,8 @@ static int smmu_unit_submit(struct iommu_inv_smmu_queue *q,
 
 	/* CONS holds the command the queue stopped on, and why. */
 	cons = smmu_readl(u, SMMU_REG_CMDQ_CONS);
+	trace_iommu_inv_unit_fault(IOMMU_INV_HWPT_SMMUV3_S1,
+				   FIELD_GET(SMMU_CONS_ERR, cons), SMMU_Q_IDX(cons));
 	k = SMMU_Q_IDX(SMMU_Q_PTR(cons) - start);
 	if (k >= slots)
 		k = slots - 1;
@@ -376,6 +379,7 @@ static int smmu_unit_submit(struct iommu_inv_smmu_queue *q,
 	/* A CMD_SYNC failing otherwise is blamed on the entry before it. */
 	*done = at;
 	rc = smmu_recover(u, cons, timeout_us);
+	trace_iommu_inv_unit_recover(IOMMU_INV_HWPT_SMMUV3_S1, !rc);
 	if (!rc)
 		rc = err;
 

@@ -55,6 +55,7 @@
 #include <linux/slab.h>
 
 #include "iommufd_inv.h"
+#include "trace.h"
 #include "vtd.h"
 
 #define VTD_CAP_ND		GENMASK_ULL(2, 0)
@@ -326,12 +327,15 @@ static int vtd_recover(struct vtd_unit *u, u32 fsts, u64 timeout_us,
 		if (rc <= 0)
 			break;
 		fsts = rc;
+		trace_iommu_inv_unit_fault(IOMMU_INV_HWPT_VTD_S1, fsts,
+					   vtd_head(u));
 		if (fsts & VTD_FSTS_ITE) {
 			sid = FIELD_GET(VTD_IQER_ITESID,
 					vtd_read(u, VTD_REG_IQER));
 			*at = min(*at, vtd_devtlb_fault(descs, n, sid));
 		}
 	}
+	trace_iommu_inv_unit_recover(IOMMU_INV_HWPT_VTD_S1, !rc);
 	if (!rc)
 		return 0;
 	vtd_unit_break(u);
@@ -393,6 +397,7 @@ static int vtd_unit_submit(struct iommu_inv_vtd_queue *q,
 
 	/* A fault: find the descriptor it names. */
 	fsts = rc;
+	trace_iommu_inv_unit_fault(IOMMU_INV_HWPT_VTD_S1, fsts, vtd_head(u));
 	if (fsts & VTD_FSTS_IQE) {
 		at = (vtd_head(u) - start) % VTD_IQ_LEN;
 		*hw_error = IOMMU_INV_HWERR_VTD_IQE;

@@ -21,6 +21,7 @@
 
 #include "kselftest_harness.h"
 #include "iommufd_inv_utils.h"
+#include "iommufd_inv_tracefs.h"
 
 #define DID 0x2345
 /* Source IDs of devices QEMU's q35 always has: 00:1f.0, 00:1f.2, 00:1f.3. */
@@ -126,6 +127,64 @@ TEST_F(vtd_unit, hung_device_fails_its_entry)
 	test_inv_ok();
 	ASSERT_EQ(0, _test_hwpt_info(self->fd, self->hwpt_id, &info));
 	EXPECT_EQ(2, info.out_hw_errors);
+}
+
+/*
+ * The hung device in the trace events (events/iommufd_inv/): one unit
+ * fault (FSTS.ITE, at a slot of the queue), one recovery that succeeded,
+ * the failed entry and the call. Skips on a kernel without tracing unless
+ * IOMMUFD_INV_NEED_TRACE=1.
+ */
+TEST_F(vtd_unit, hung_device_traced)
+{
+	unsigned int fault, index, n[4];
+	char s[256], want[256], *buf;
+	struct tracefs t;
+	int rc, err;
+
+	rc = tracefs_open(&t);
+	if (rc == -ENOENT) {
+		ASSERT_FALSE(env_needs("IOMMUFD_INV_NEED_TRACE"));
+		SKIP(return, "no tracefs: a kernel without tracing");
+	}
+	if (!rc)
+		rc = unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_HUNG_DEVICE,
+				SID_A);
+	err = 0;
+	if (!rc && test_inv(0) == -1)
+		err = errno;
+	buf = rc ? NULL : tracefs_read(&t);
+	tracefs_close(&t);
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(ETIMEDOUT, err);
+	ASSERT_NE(NULL, buf);
+
+	n[0] = tracefs_find(buf, "iommu_inv_unit_fault", 0, s, sizeof(s));
+	ASSERT_EQ(1, n[0]) TH_LOG("trace:\n%s", buf);
+	rc = sscanf(s, "unit=vtd fault=%x index=%u", &fault, &index);
+	ASSERT_EQ(2, rc) TH_LOG("%s", s);
+	EXPECT_EQ(0x40, fault);
+	/* A slot of the one-page queue of 256-bit descriptors. */
+	EXPECT_GT(4096 / 32, index);
+
+	n[1] = tracefs_find(buf, "iommu_inv_unit_recover", 0, s, sizeof(s));
+	ASSERT_EQ(1, n[1]) TH_LOG("trace:\n%s", buf);
+	EXPECT_STREQ("unit=vtd recovered", s);
+
+	n[2] = tracefs_find(buf, "iommu_inv_entry_fail", 0, s, sizeof(s));
+	ASSERT_EQ(1, n[2]) TH_LOG("trace:\n%s", buf);
+	snprintf(want, sizeof(want),
+		 "hwpt=%u index=2 type=devtlb_pasid error=%d hw_error=%#x",
+		 self->hwpt_id, -ETIMEDOUT, IOMMU_INV_HWERR_VTD_ITE);
+	EXPECT_STREQ(want, s);
+
+	n[3] = tracefs_find(buf, "iommu_inv_call", 0, s, sizeof(s));
+	ASSERT_EQ(1, n[3]) TH_LOG("trace:\n%s", buf);
+	snprintf(want, sizeof(want),
+		 "hwpt=%u hwpt_type=vtd_s1 entries=5 processed=3 failed=1 first_error=2 error=%d",
+		 self->hwpt_id, -ETIMEDOUT);
+	EXPECT_STREQ(want, s);
+	free(buf);
 }
 
 /* A second fault while the queue drains does not kill the unit. */
