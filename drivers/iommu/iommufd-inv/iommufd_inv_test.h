@@ -70,8 +70,7 @@ enum {
 	/*
 	 * The next run completes only while the submitting thread is held
 	 * up past its wait's deadline (the thread is stalled in a register
-	 * read, as by an interrupt storm or preemption). The fake VT-d unit
-	 * only; the SMMUv3 queue polls with read_poll_timeout().
+	 * read, as by an interrupt storm or preemption).
 	 */
 	IOMMU_INV_UNIT_FAULT_LATE,
 	/*

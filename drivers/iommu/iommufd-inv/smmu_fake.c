@@ -16,6 +16,7 @@
  * stops answering.
  */
 #include <linux/bitfield.h>
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
@@ -34,6 +35,8 @@
  */
 #define FAKE_ATS_TIMEOUT_MS	1500
 #define FAKE_NO_SID		U32_MAX
+/* How long a late queue holds the read that lets it move. */
+#define FAKE_LATE_MS		1200
 
 /**
  * struct smmu_fake - a fake SMMUv3
@@ -57,6 +60,8 @@
  * @recovery_fault: the next resume from a queue error meets another
  * @no_disable: CMDQEN = 0 is never acknowledged
  * @dead: every write is ignored and the queue never moves
+ * @late: the next commands wait until a GERROR read, which they hold up
+ *	past the poller's deadline (UNIT_FAULT_LATE)
  */
 struct smmu_fake {
 	spinlock_t lock; /* see @lock above */
@@ -78,6 +83,7 @@ struct smmu_fake {
 	bool recovery_fault;
 	bool no_disable;
 	bool dead;
+	bool late;
 };
 
 static u32 fake_ptr_mask(struct smmu_fake *f)
@@ -104,7 +110,8 @@ static void fake_run(struct smmu_fake *f)
 	u32 idx;
 	u8 op;
 
-	while ((f->cr0ack & SMMU_CR0_CMDQEN) && !f->dead && f->ring &&
+	while ((f->cr0ack & SMMU_CR0_CMDQEN) && !f->dead && !f->late &&
+	       f->ring &&
 	       !fake_error_pending(f) && f->cons != f->prod) {
 		idx = f->cons & (BIT(f->log2) - 1);
 		c.dw[0] = le64_to_cpu(f->ring[idx][0]);
@@ -147,6 +154,17 @@ u32 iommu_inv_smmu_fake_read(struct smmu_fake *f, u32 reg)
 	u32 val = 0;
 
 	spin_lock(&f->lock);
+	/*
+	 * A late queue moves during the GERROR read that follows a CONS
+	 * read which found it working, so the poller sees it done only
+	 * after its deadline.
+	 */
+	if (reg == SMMU_REG_GERROR && f->late && f->cons != f->prod) {
+		f->late = false;
+		spin_unlock(&f->lock);
+		msleep(FAKE_LATE_MS);
+		spin_lock(&f->lock);
+	}
 	/* Time passes for a CMD_SYNC waiting on a device. */
 	fake_run(f);
 	switch (reg) {
@@ -266,6 +284,9 @@ int iommu_inv_smmu_fake_set_fault(struct smmu_fake *f, u32 fault, u32 sid)
 		break;
 	case IOMMU_INV_UNIT_FAULT_DEAD:
 		f->dead = true;
+		break;
+	case IOMMU_INV_UNIT_FAULT_LATE:
+		f->late = true;
 		break;
 	default:
 		rc = -EINVAL;

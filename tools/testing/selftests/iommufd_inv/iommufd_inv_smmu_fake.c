@@ -308,6 +308,22 @@ TEST_F(fake, queue_error_on_the_right_entry)
 	test_inv_ok();
 }
 
+/*
+ * A run that completed while its submitter was held up past the deadline
+ * (in the read after the one that found it working) is a success, not a
+ * time-out that breaks the unit: the poll looks once more after the
+ * deadline.
+ */
+TEST_F(fake, late_completion_is_not_a_timeout)
+{
+	e_iotlb_all(&self->b);
+	e_iotlb_pasid(&self->b, 3);
+	ASSERT_EQ(0, unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_LATE, 0));
+	test_inv_ok();
+	EXPECT_EQ(2, self->inv.out_processed);
+	test_inv_ok();
+}
+
 struct hung_call {
 	int fd;
 	__u32 hwpt_id;
