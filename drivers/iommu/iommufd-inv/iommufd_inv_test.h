@@ -74,8 +74,9 @@ enum {
 	 */
 	IOMMU_INV_UNIT_FAULT_LATE,
 	/*
-	 * An Invalidation Completion Error is latched now, as a device's
-	 * late completion does; it does not stop the queue. VT-d only.
+	 * An Invalidation Completion Error is latched while the next run
+	 * waits, as a device's late completion does; it does not stop the
+	 * queue. VT-d only.
 	 */
 	IOMMU_INV_UNIT_FAULT_ICE,
 };

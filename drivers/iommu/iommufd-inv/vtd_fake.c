@@ -11,8 +11,9 @@
  *    complete; a wait after one is held until the fake's ATS completion
  *    time-out, then aborted with ITE and the device's SID in IQER; each
  *    outstanding invalidation times out on its own, later ones later;
- *  - an Invalidation Completion Error latched at once (a device's late
- *    completion), which does not stop the queue;
+ *  - an Invalidation Completion Error (a device's late completion) latched
+ *    when the next run reaches its wait, which then completes only after
+ *    one more read of FSTS or IQH: ICE does not stop the queue;
  *  - a fault during the next recovery: when software clears a fault, a
  *    second ITE is latched at once, for the device the first one named;
  *  - a queue that never reports being turned off (GSTS.QIES stays set);
@@ -73,6 +74,8 @@
  * @no_disable: QIES stays set when QIE is cleared
  * @dead: no descriptor is fetched any more
  * @late: the next run waits for a register read, and holds it up
+ * @ice_next: latch ICE at the next wait, and hold that wait
+ * @ice_hold: a wait is held until the next read of FSTS or IQH
  */
 struct vtd_fake {
 	struct mutex lock; /* see @lock above */
@@ -93,6 +96,8 @@ struct vtd_fake {
 	bool no_disable;
 	bool dead;
 	bool late;
+	bool ice_next;
+	bool ice_hold;
 };
 
 static struct vtd_fake *vtd_fake;
@@ -159,8 +164,14 @@ static void fake_run(struct vtd_fake *f)
 			break;
 		case VTD_DESC_WAIT:
 			/* A fence: held while an invalidation is outstanding. */
-			if (f->npending)
+			if (f->npending || f->ice_hold)
 				return;
+			if (f->ice_next) {
+				f->ice_next = false;
+				f->ice_hold = true;
+				f->fsts |= VTD_FSTS_ICE;
+				return;
+			}
 			if (d->qw[0] & VTD_WAIT_SW) {
 				f->status_pa = d->qw[1] & ~3ULL;
 				status = phys_to_virt(f->status_pa);
@@ -189,6 +200,10 @@ static void fake_tick(struct vtd_fake *f)
 		if (f->iqh != f->iqt &&
 		    (fake_ring(f)[f->iqh].qw[0] & 0xf) == VTD_DESC_WAIT)
 			f->iqh = (f->iqh + 1) % FAKE_IQ_LEN;
+	}
+	if (f->ice_hold) {
+		f->ice_hold = false;
+		fake_run(f);
 	}
 	if (f->late && f->iqh != f->iqt) {
 		f->late = false;
@@ -354,7 +369,7 @@ int iommu_inv_vtd_fake_fault(u32 fault, u32 sid)
 				}
 		break;
 	case IOMMU_INV_UNIT_FAULT_ICE:
-		f->fsts |= VTD_FSTS_ICE;
+		f->ice_next = true;
 		break;
 	case IOMMU_INV_UNIT_FAULT_RECOVERY:
 		f->recovery_fault = true;
