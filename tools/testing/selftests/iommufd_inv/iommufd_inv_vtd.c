@@ -90,11 +90,7 @@ FIXTURE_SETUP(vtd)
 }
 
 /* For a case that reads or corrupts the queue traffic. */
-#define need_hooks()							\
-	({								\
-		if (!self->hooks)					\
-			SKIP(return, "a real unit: no test hooks");	\
-	})
+#define NO_HOOKS "a real unit: no test hooks"
 
 FIXTURE_TEARDOWN(vtd)
 {
@@ -369,7 +365,8 @@ TEST_F(vtd, wait_fences_each_run)
 	__u64 before, after;
 	int i;
 
-	need_hooks();
+	if (!self->hooks)
+		SKIP(return, NO_HOOKS);
 	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 0, &before));
 	for (i = 0; i < 100; i++)
 		e_iotlb_pasid(&self->b, i % PASID_NUM);
@@ -394,7 +391,8 @@ TEST_F(vtd, pasid_outside_window)
 	struct desc d[3];
 	__u64 before, after;
 
-	need_hooks();
+	if (!self->hooks)
+		SKIP(return, NO_HOOKS);
 	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 0, &before));
 	e_iotlb_pasid(&self->b, 1);
 	e_iotlb_pasid(&self->b, PASID_NUM);
@@ -546,7 +544,8 @@ TEST_F(vtd, queue_error_on_the_right_entry)
 	struct iommu_inv_hwpt_info info;
 	int i;
 
-	need_hooks();
+	if (!self->hooks)
+		SKIP(return, NO_HOOKS);
 	for (i = 0; i < 5; i++)
 		e_iotlb_pasid(&self->b, i);
 	/* qword 2 is reserved in every 256-bit descriptor. */
@@ -607,7 +606,8 @@ TEST_F(vtd, queue_error_in_a_later_run)
 {
 	int i;
 
-	need_hooks();
+	if (!self->hooks)
+		SKIP(return, NO_HOOKS);
 	for (i = 0; i < 200; i++)
 		e_iotlb_range(&self->b, i % PASID_NUM, (__u64)i * PAGE, PAGE, 0);
 	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 150, 1, 8));
