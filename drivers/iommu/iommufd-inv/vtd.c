@@ -22,6 +22,7 @@
  * model's decoder: the model checks what comes out) and rebuilt with the
  * host's identifiers, never passed on: the guest's DID is replaced, its
  * PASID goes through the window, its source ID names a device of the HWPT.
+ * A guest's IOTLB invalidate (6.5.2.3) becomes what IOTLB_ALL does.
  */
 #include <linux/bitfield.h>
 #include <linux/log2.h>
