@@ -4,9 +4,11 @@
  * the kernel offers, allocate a HWPT and a device behind it, submit one
  * array that mixes entry types, and read a result for every failed entry.
  *
- * It uses the mock HWPT type (module loaded with mock=1) so it runs in
- * any VM; a VMM passes IOMMU_INV_HWPT_VTD_S1 or _SMMUV3_S1 and their
- * configs instead, and nothing else changes.
+ * The HWPT is a VT-d stage-1 one on the hardware queue of a VT-d unit no
+ * other driver uses (QEMU's intel-iommu in scalable mode, the kernel
+ * booted with intel_iommu=off); allocating it needs CAP_SYS_ADMIN. For an
+ * SMMUv3 a VMM passes IOMMU_INV_HWPT_SMMUV3_S1 and its configs instead,
+ * and nothing else changes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <linux/iommufd_inv.h>
 
 #define GUEST_DEV 0x0100	/* the guest's source ID of its one device */
+#define HOST_SID 0x00f8		/* the host device behind it: 00:1f.0 */
 #define NUM_ENTRIES 4
 
 /* Entries are back to back; each type has its own size. */
@@ -31,16 +34,28 @@ struct guest_batch {
 
 static int alloc_objects(int fd, __u32 *hwpt_id)
 {
-	struct iommu_inv_hwpt_mock cfg = { .pasid_bits = 20 };
+	/* Host domain ID 0x33; guest PASIDs 0-15 are host 0x200-0x20f. */
+	struct iommu_inv_hwpt_vtd_s1 cfg = {
+		.queue = IOMMU_INV_VTD_QUEUE_HW,
+		.did = 0x33,
+		.pasid_base = 0x200,
+		.pasid_num = 16,
+	};
 	struct iommu_inv_hwpt_alloc alloc = {
 		.size = sizeof(alloc),
-		.hwpt_type = IOMMU_INV_HWPT_MOCK,
+		.hwpt_type = IOMMU_INV_HWPT_VTD_S1,
 		.data_uptr = (uintptr_t)&cfg,
 		.data_len = sizeof(cfg),
+	};
+	struct iommu_inv_vdev_vtd dev = {
+		.flags = IOMMU_INV_VTD_DEV_ATS,
+		.sid = HOST_SID,
 	};
 	struct iommu_inv_vdev_alloc vdev = {
 		.size = sizeof(vdev),
 		.virt_id = GUEST_DEV,
+		.data_uptr = (uintptr_t)&dev,
+		.data_len = sizeof(dev),
 	};
 
 	if (ioctl(fd, IOMMU_INV_HWPT_ALLOC, &alloc))
@@ -49,8 +64,8 @@ static int alloc_objects(int fd, __u32 *hwpt_id)
 	if (ioctl(fd, IOMMU_INV_VDEV_ALLOC, &vdev))
 		return -errno;
 	*hwpt_id = alloc.out_hwpt_id;
-	printf("HWPT %u, device %#x as object %u\n", *hwpt_id, GUEST_DEV,
-	       vdev.out_vdev_id);
+	printf("VT-d HWPT %u, device %#x (host SID %#x) as object %u\n",
+	       *hwpt_id, GUEST_DEV, HOST_SID, vdev.out_vdev_id);
 	return 0;
 }
 

@@ -4,19 +4,25 @@
  * what the guest queues through io_uring to /dev/iommu-inv.
  *
  * The guest writes 256-bit descriptors into its queue and moves the tail
- * register. The VMM traps that write, decodes the descriptors from head to
- * tail into typed entries, and cuts the run at every invalidation-wait
- * descriptor: each run becomes one IORING_OP_URING_CMD, the runs are
- * linked (IOSQE_IO_LINK) so that a failure stops the ones after it, as a
- * hardware queue stops at a fault. Completed runs have their wait
- * descriptors' status written; the first failed entry becomes the guest's
- * fault status (IQE, ITE or ICE) with the head left on the descriptor that
- * caused it, which is what the guest driver expects to see.
+ * register. The VMM traps that write and forwards the descriptors from
+ * head to tail as they are (IOMMU_INV_ENTRY_VTD_DESC): the kernel decodes
+ * each, checks it as the guest's unit would, and rewrites the guest's
+ * domain ID, PASIDs and source IDs to the host's before they reach the
+ * unit. The VMM keeps the invalidation-wait descriptors, which it carries
+ * out itself: it cuts the run at each one, each run becomes one
+ * IORING_OP_URING_CMD, and the runs are linked (IOSQE_IO_LINK) so that a
+ * failure stops the ones after it, as a hardware queue stops at a fault.
+ * Completed runs have their wait descriptors' status written; the first
+ * failed entry becomes the guest's fault status (IQE, ITE or ICE) with the
+ * head left on the descriptor that caused it, which is what the guest
+ * driver expects to see.
  *
- * It uses the mock HWPT type (module loaded with mock=1) so it runs in any
- * VM; with IOMMU_INV_HWPT_VTD_S1 the same entries reach real hardware.
+ * The HWPT is a VT-d stage-1 one on the hardware queue of a VT-d unit no
+ * other driver uses (in the VM: QEMU's intel-iommu in scalable mode, the
+ * kernel booted with intel_iommu=off); it needs CAP_SYS_ADMIN.
  * Build: cc -O2 mini_vmm.c -luring
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -51,6 +57,12 @@ struct guest_qi {
 
 #define GUEST_SID 0x0010	/* 00:02.0, the guest's one ATS device */
 #define GUEST_DID 0x2a		/* the guest's domain ID: the HWPT stands for it */
+
+/* What the host gives the guest (a privileged VMM's choice). */
+#define HOST_DID 0x55		/* tags the guest's translations on the unit */
+#define HOST_PASID_BASE 0x100	/* guest PASIDs 0-15 are host 0x100-0x10f */
+#define GUEST_PASIDS 16
+#define HOST_SID 0x00f8		/* the device behind GUEST_SID: 00:1f.0 */
 
 static void guest_post(struct guest_qi *qi, __u64 qw0, __u64 qw1)
 {
@@ -89,7 +101,7 @@ static void guest_wait(struct guest_qi *qi, unsigned int slot)
 	guest_post(qi, QI_WAIT | 1ULL << 5 | 1ULL << 32, slot);
 }
 
-/* --- the VMM: decode, forward, report ----------------------------------- */
+/* --- the VMM: forward, report ------------------------------------------ */
 
 #define MAX_RUNS 8
 #define MAX_RUN_BYTES 1024
@@ -124,72 +136,22 @@ static void *run_add(struct run *r, __u16 type, __u16 len, unsigned int desc)
 }
 
 /*
- * Turn one guest descriptor into an entry of @r. Returns 1 for a wait
- * descriptor (the run ends), 0 for an entry, -1 for a descriptor the
- * hardware would refuse (IQE).
+ * Put guest descriptor @d into @r as it is. Returns 1 for a wait descriptor
+ * (the VMM's own: the run ends there), 0 for an entry. The kernel refuses
+ * the types a VMM handles itself (context-cache and interrupt-entry-cache
+ * invalidations, which this guest does not use) with EOPNOTSUPP.
  */
-static int decode(struct run *r, const __u64 *d, unsigned int idx)
+static int forward(struct run *r, const __u64 *d, unsigned int idx)
 {
-	unsigned int type = d[0] & 0xf, gran = (d[0] >> 4) & 3;
-	__u32 pasid = (d[0] >> 32) & 0xfffff;
+	struct iommu_inv_entry_vtd_desc *e;
+	unsigned int i;
 
-	if (d[2] || d[3] || (d[0] >> 9 & 7))
-		return -1;
-	switch (type) {
-	case QI_WAIT:
+	if ((d[0] & 0xf) == QI_WAIT && !(d[0] >> 9 & 7))
 		return 1;
-	case QI_PIOTLB:
-		if (gran == 2) {
-			struct iommu_inv_entry_iotlb_pasid *e =
-				run_add(r, IOMMU_INV_ENTRY_IOTLB_PASID,
-					sizeof(*e), idx);
-			e->pasid = pasid;
-		} else if (gran == 3) {
-			struct iommu_inv_entry_iotlb_range *e;
-			unsigned int am = d[1] & 0x3f;
-
-			if (am > 52 || (d[1] >> 7 & 0x1f))
-				return -1;
-			e = run_add(r, IOMMU_INV_ENTRY_IOTLB_RANGE, sizeof(*e),
-				    idx);
-			e->pasid = pasid;
-			e->size = 4096ULL << am;
-			e->addr = d[1] & ~0xfffULL & ~(e->size - 1);
-			if (d[1] & (1 << 6))
-				e->hdr.flags = IOMMU_INV_IOTLB_FLAG_LEAF;
-		} else {
-			return -1;
-		}
-		return 0;
-	case QI_PC:
-		if (gran == 1) {
-			struct iommu_inv_entry_pc_pasid *e =
-				run_add(r, IOMMU_INV_ENTRY_PASID_CACHE_PASID,
-					sizeof(*e), idx);
-			e->pasid = pasid;
-		} else if (gran == 0) {
-			run_add(r, IOMMU_INV_ENTRY_PASID_CACHE_ALL,
-				sizeof(struct iommu_inv_entry_pc_all), idx);
-		} else {
-			return -1;
-		}
-		return 0;
-	case QI_PDEVTLB: {
-		struct iommu_inv_entry_devtlb_range *e =
-			run_add(r, IOMMU_INV_ENTRY_DEVTLB_RANGE, sizeof(*e), idx);
-		__u64 addr = d[1] & ~0xfffULL;
-
-		/* S=1: the run of 1s above bit 12 gives the size. */
-		e->size = 4096;
-		if (d[1] & (1 << 11))
-			e->size = 8192ULL << __builtin_ctzll(~(addr >> 12));
-		e->virt_id = (d[0] >> 16) & 0xffff;
-		e->pasid = pasid;
-		e->addr = addr & ~(e->size - 1);
-		return 0;
-	}
-	}
-	return -1;
+	e = run_add(r, IOMMU_INV_ENTRY_VTD_DESC, sizeof(*e), idx);
+	for (i = 0; i < 4; i++)
+		e->qw[i] = htole64(d[i]);
+	return 0;
 }
 
 /* An unknown device never answers: like a device-TLB time-out. */
@@ -231,7 +193,7 @@ static void queue_run(struct vmm *v, struct run *r, bool link)
 /* The guest moved the tail: carry out its queue from head to tail. */
 static int vmm_qi_tail_write(struct vmm *v, struct guest_qi *qi)
 {
-	int cres[MAX_RUNS], rc, bad = -1;
+	int cres[MAX_RUNS], rc;
 	unsigned int nruns = 0, i, idx;
 	struct io_uring_cqe *cqe;
 	struct run *r;
@@ -244,12 +206,7 @@ static int vmm_qi_tail_write(struct vmm *v, struct guest_qi *qi)
 	r->num = 0;
 	r->wait = -1;
 	for (idx = qi->head; idx != qi->tail; idx++) {
-		rc = decode(r, qi->desc[idx % QI_DEPTH], idx);
-		if (rc < 0) {
-			/* The entries before it still run. */
-			bad = idx;
-			break;
-		}
+		rc = forward(r, qi->desc[idx % QI_DEPTH], idx);
 		if (rc == 1 || r->len > MAX_RUN_BYTES - 64) {
 			r->wait = rc == 1 ? (int)idx : -1;
 			if (++nruns == MAX_RUNS)
@@ -304,27 +261,32 @@ static int vmm_qi_tail_write(struct vmm *v, struct guest_qi *qi)
 		       qi->fsts, qi->head);
 		return 0;
 	}
-	if (bad >= 0) {
-		qi->head = bad;
-		qi->fsts |= FSTS_IQE;
-		printf("  vmm: descriptor %u is invalid -> FSTS %#x, IQH %u\n",
-		       bad, qi->fsts, qi->head);
-	}
 	return 0;
 }
 
 static int vmm_init(struct vmm *v)
 {
-	struct iommu_inv_hwpt_mock cfg = { .pasid_bits = 20 };
+	struct iommu_inv_hwpt_vtd_s1 cfg = {
+		.queue = IOMMU_INV_VTD_QUEUE_HW,
+		.did = HOST_DID,
+		.pasid_base = HOST_PASID_BASE,
+		.pasid_num = GUEST_PASIDS,
+	};
 	struct iommu_inv_hwpt_alloc alloc = {
 		.size = sizeof(alloc),
-		.hwpt_type = IOMMU_INV_HWPT_MOCK,
+		.hwpt_type = IOMMU_INV_HWPT_VTD_S1,
 		.data_uptr = (uintptr_t)&cfg,
 		.data_len = sizeof(cfg),
+	};
+	struct iommu_inv_vdev_vtd dev = {
+		.flags = IOMMU_INV_VTD_DEV_ATS,
+		.sid = HOST_SID,
 	};
 	struct iommu_inv_vdev_alloc vdev = {
 		.size = sizeof(vdev),
 		.virt_id = GUEST_SID,
+		.data_uptr = (uintptr_t)&dev,
+		.data_len = sizeof(dev),
 	};
 	int rc;
 
@@ -356,6 +318,7 @@ int main(void)
 {
 	struct guest_qi qi = { 0 };
 	struct iommu_inv_hwpt_info info = { .size = sizeof(info) };
+	unsigned int bad;
 	struct vmm v;
 	int rc;
 
@@ -364,8 +327,11 @@ int main(void)
 		fprintf(stderr, "mini_vmm: set-up failed: %s\n", strerror(-rc));
 		return 1;
 	}
-	printf("mini_vmm: HWPT %u, guest device %#x, ", v.hwpt_id, GUEST_SID);
-	printf("io_uring with a registered file\n");
+	printf("mini_vmm: VT-d HWPT %u on the unit's queue: guest DID %#x -> %#x, ",
+	       v.hwpt_id, GUEST_DID, HOST_DID);
+	printf("PASIDs 0-%u -> %#x-%#x, device %#x -> SID %#x; io_uring\n",
+	       GUEST_PASIDS - 1, HOST_PASID_BASE,
+	       HOST_PASID_BASE + GUEST_PASIDS - 1, GUEST_SID, HOST_SID);
 
 	printf("guest: unmap 2 MiB in PASID 1, flush its device, fence; ");
 	printf("then a PASID-cache flush, fence\n");
@@ -403,22 +369,41 @@ int main(void)
 	if (qi.fsts || !qi.status[2] || !qi.status[3] || qi.head != qi.tail)
 		return 1;
 
-	printf("guest: a descriptor with a reserved bit set\n");
-	guest_post(&qi, QI_PIOTLB | 3ULL << 4, 1ULL << 8);
+	printf("guest: flush a page with a reserved bit set (qword 1 bit 8), ");
+	printf("fence; then more work, fence\n");
+	bad = qi.tail;
+	guest_post(&qi, QI_PIOTLB | 3ULL << 4 | (__u64)GUEST_DID << 16 |
+		       3ULL << 32, 0x2000 | 1ULL << 8);
 	guest_wait(&qi, 4);
+	guest_pc(&qi, 3);
+	guest_wait(&qi, 5);
 	if (vmm_qi_tail_write(&v, &qi))
 		return 1;
 	guest_check(&qi, 4, "after batch 3");
-	if (qi.fsts != FSTS_IQE || qi.status[4])
+	if (qi.fsts != FSTS_IQE || qi.head != bad || qi.status[4] ||
+	    qi.status[5])
+		return 1;
+	printf("guest: IQE handled: clear FSTS, skip descriptor %u, resume\n",
+	       qi.head);
+	qi.fsts = 0;
+	qi.head++;
+	if (vmm_qi_tail_write(&v, &qi))
+		return 1;
+	guest_check(&qi, 5, "after resuming");
+	if (qi.fsts || !qi.status[4] || !qi.status[5] || qi.head != qi.tail)
 		return 1;
 
 	info.hwpt_id = v.hwpt_id;
 	if (ioctl(v.fd, IOMMU_INV_HWPT_INFO, &info))
 		return 1;
-	printf("mini_vmm: HWPT %u: %llu calls, %llu entries, %llu failed\n",
+	printf("mini_vmm: HWPT %u: %llu calls, %llu entries, %llu failed, ",
 	       v.hwpt_id, (unsigned long long)info.out_calls,
 	       (unsigned long long)info.out_entries,
 	       (unsigned long long)info.out_failed);
+	printf("%llu with a hardware code\n",
+	       (unsigned long long)info.out_hw_errors);
+	if (info.out_failed != 2 || info.out_hw_errors != 1)
+		return 1;
 	io_uring_queue_exit(&v.ring);
 	close(v.fd);
 	printf("mini_vmm: ok\n");

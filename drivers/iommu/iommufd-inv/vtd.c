@@ -16,6 +16,13 @@
  * and the guest-to-host PASID window from the HWPT's, source IDs from each
  * device's. Entries name guest PASIDs and virtual device IDs, which are
  * checked and translated here.
+ *
+ * Raw entries (IOMMU_INV_ENTRY_VTD_DESC) carry a descriptor as the guest
+ * wrote it. It is decoded here from the layouts of 6.5.2 (not with the
+ * model's decoder: the model checks what comes out) and rebuilt with the
+ * host's identifiers, never passed on: the guest's DID is replaced, its
+ * PASID goes through the window, its source ID names a device of the HWPT.
+ * A guest's IOTLB invalidate (6.5.2.3) becomes what IOTLB_ALL does.
  */
 #include <linux/bitfield.h>
 #include <linux/log2.h>
@@ -43,12 +50,22 @@
 /* PASID-cache invalidate (6.5.2.2). */
 #define PC_G_DOMAIN		0
 #define PC_G_PASID		1
+#define PC_G_GLOBAL		3
 /* PASID-based device-TLB invalidate (6.5.2.6). */
 #define PDEVTLB_QW0_QDEP	GENMASK_ULL(8, 4)
 #define PDEVTLB_QW0_PFSID_LO	GENMASK_ULL(15, 12)
 #define PDEVTLB_QW0_SID		GENMASK_ULL(31, 16)
 #define PDEVTLB_QW0_PFSID_HI	GENMASK_ULL(63, 52)
+#define PDEVTLB_QW1_G		BIT_ULL(0)
 #define PDEVTLB_QW1_S		BIT_ULL(11)
+/* IOTLB invalidate (6.5.2.3): drain writes, drain reads. */
+#define IOTLB_QW0_DW		BIT_ULL(6)
+#define IOTLB_QW0_DR		BIT_ULL(7)
+#define IOTLB_G_GLOBAL		1
+#define IOTLB_G_DOMAIN		2
+#define IOTLB_G_PAGE		3
+/* Bits 6:4 of a descriptor type above 15 (unused by these types). */
+#define QW0_TYPE_HI		GENMASK_ULL(11, 9)
 
 /* Descriptors of a run, the fencing wait not counted. */
 #define VTD_RUN_DESCS		(VTD_QUEUE_BATCH - 1)
@@ -247,12 +264,27 @@ static void vtd_piotlb(const struct vtd_hwpt *vh, u64 pasid, bool page,
 }
 
 /*
- * PASID-based device-TLB invalidate (6.5.2.6). S = 0 is one page; with
- * S = 1 the lowest clear address bit from bit 12 up gives the size, so a
- * block of 2^order pages sets bits 12 to 12 + order - 2.
+ * Quadword 1 of a PASID-based device-TLB invalidate (6.5.2.6) for a block
+ * of 2^order pages at base. S = 0 is one page; with S = 1 the lowest clear
+ * address bit from bit 12 up gives the size, so a block of 2^order pages
+ * sets bits 12 to 12 + order - 2.
  */
-static void vtd_pdevtlb(const struct vtd_dev *vd, u64 pasid, u64 base,
-			unsigned int order, struct iommu_inv_vtd_desc *d)
+static u64 vtd_pdevtlb_qw1(u64 base, unsigned int order)
+{
+	u64 qw1 = base & QW1_ADDR;
+
+	if (order) {
+		qw1 |= PDEVTLB_QW1_S;
+		if (order >= 2)
+			qw1 |= GENMASK_ULL(VTD_PAGE_SHIFT + order - 2,
+					   VTD_PAGE_SHIFT);
+	}
+	return qw1;
+}
+
+/* PASID-based device-TLB invalidate (6.5.2.6) to a device of the HWPT. */
+static void vtd_pdevtlb(const struct vtd_dev *vd, u64 pasid, u64 qw1,
+			struct iommu_inv_vtd_desc *d)
 {
 	d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_PDEVTLB) |
 		   FIELD_PREP(PDEVTLB_QW0_QDEP, vd->qdep) |
@@ -260,18 +292,11 @@ static void vtd_pdevtlb(const struct vtd_dev *vd, u64 pasid, u64 base,
 		   FIELD_PREP(PDEVTLB_QW0_SID, vd->sid) |
 		   FIELD_PREP(QW0_PASID, pasid) |
 		   FIELD_PREP(PDEVTLB_QW0_PFSID_HI, vd->pfsid >> 4);
-	d->qw[1] = base & QW1_ADDR;
-	if (order) {
-		d->qw[1] |= PDEVTLB_QW1_S;
-		if (order >= 2)
-			d->qw[1] |= GENMASK_ULL(VTD_PAGE_SHIFT + order - 2,
-						VTD_PAGE_SHIFT);
-	}
+	d->qw[1] = qw1;
 }
 
 static int vtd_encode_devtlb(struct vtd_hwpt *vh, u32 virt_id, u32 pasid,
-			     u64 base, unsigned int order,
-			     struct iommu_inv_vtd_desc *d)
+			     u64 qw1, struct iommu_inv_vtd_desc *d)
 {
 	struct iommu_inv_vdev *vdev;
 	u64 hpasid;
@@ -281,8 +306,129 @@ static int vtd_encode_devtlb(struct vtd_hwpt *vh, u32 virt_id, u32 pasid,
 		return -ENODEV;
 	if (!to_vtd_dev(vdev)->ats || vtd_host_pasid(vh, pasid, &hpasid))
 		return -EINVAL;
-	vtd_pdevtlb(to_vtd_dev(vdev), hpasid, base, order, d);
+	vtd_pdevtlb(to_vtd_dev(vdev), hpasid, qw1, d);
 	return 0;
+}
+
+/*
+ * Raw guest descriptors (IOMMU_INV_ENTRY_VTD_DESC): the bits each accepted
+ * type defines, per quadword, from the layouts of 6.5.2.2 (PASID-cache),
+ * 6.5.2.3 (IOTLB), 6.5.2.4 (PASID-based IOTLB) and 6.5.2.6 (PASID-based
+ * device-TLB). Every other bit is reserved. The type's high bits 11:9 are
+ * part of the type: these four types have them clear.
+ */
+static const u64 vtd_raw_fields[][4] = {
+	[VTD_DESC_IOTLB] = {
+		QW0_TYPE | QW0_GRAN | IOTLB_QW0_DW | IOTLB_QW0_DR | QW0_DID,
+		QW1_ADDR | PIOTLB_QW1_IH | PIOTLB_QW1_AM,
+	},
+	[VTD_DESC_PIOTLB] = {
+		QW0_TYPE | QW0_GRAN | QW0_DID | QW0_PASID,
+		QW1_ADDR | PIOTLB_QW1_IH | PIOTLB_QW1_AM,
+	},
+	[VTD_DESC_PC] = {
+		QW0_TYPE | QW0_GRAN | QW0_DID | QW0_PASID,
+	},
+	[VTD_DESC_PDEVTLB] = {
+		QW0_TYPE | PDEVTLB_QW0_QDEP | PDEVTLB_QW0_PFSID_LO |
+		PDEVTLB_QW0_SID | QW0_PASID | PDEVTLB_QW0_PFSID_HI,
+		QW1_ADDR | PDEVTLB_QW1_S | PDEVTLB_QW1_G,
+	},
+};
+
+/*
+ * A guest's page-selective PASID-based IOTLB quadword 1 (AM, IH, address)
+ * for host PASID @pasid: the address bits below the mask are
+ * ignored, as the mask says; a mask past the unit's largest flushes the
+ * whole PASID.
+ */
+static void vtd_piotlb_raw_page(const struct vtd_hwpt *vh, u64 pasid, u64 qw1,
+				struct iommu_inv_vtd_desc *d)
+{
+	unsigned int am = FIELD_GET(PIOTLB_QW1_AM, qw1);
+
+	if (am >= VTD_ORDER_ALL || am > vh->q->mamv) {
+		vtd_piotlb(vh, pasid, false, 0, 0, false, d);
+		return;
+	}
+	vtd_piotlb(vh, pasid, true,
+		   qw1 & QW1_ADDR & ~(BIT_ULL(am + VTD_PAGE_SHIFT) - 1), am,
+		   qw1 & PIOTLB_QW1_IH, d);
+}
+
+/*
+ * One raw guest descriptor into host descriptors, as vtd_encode() does for
+ * a typed entry (see the rst's table). The checks go in the order the
+ * guest's unit would make them: the type (one the VMM handles itself:
+ * -EOPNOTSUPP), reserved bits and granularity (-EIO with IQE, as the
+ * guest's own queue would fault), then the identifiers the HWPT does not
+ * have (-EINVAL, -ENODEV, as typed entries).
+ */
+static int vtd_encode_raw(struct vtd_hwpt *vh,
+			  const struct iommu_inv_entry_vtd_desc *e,
+			  struct iommu_inv_vtd_desc *d, unsigned int *ndescs,
+			  u32 *hw_error)
+{
+	unsigned int type, g, i;
+	u64 qw[4], pasid;
+
+	for (i = 0; i < ARRAY_SIZE(qw); i++)
+		qw[i] = le64_to_cpu(e->qw[i]);
+	type = FIELD_GET(QW0_TYPE_HI, qw[0]) << 4 | FIELD_GET(QW0_TYPE, qw[0]);
+	if (type >= ARRAY_SIZE(vtd_raw_fields) || !vtd_raw_fields[type][0])
+		return -EOPNOTSUPP;
+	for (i = 0; i < ARRAY_SIZE(qw); i++)
+		if (qw[i] & ~vtd_raw_fields[type][i])
+			goto iqe;
+	g = FIELD_GET(QW0_GRAN, qw[0]);
+
+	switch (type) {
+	case VTD_DESC_IOTLB:
+		/*
+		 * Global, domain- or page-selective: as IOTLB_ALL, one
+		 * PASID-selective descriptor per PASID of the window
+		 * (vtd_desc_nth()). Page-selective too: in scalable mode it
+		 * reaches a domain's first-stage and nested translations
+		 * whole or not at all, depending on the reading (the rst).
+		 */
+		if (g != IOTLB_G_GLOBAL && g != IOTLB_G_DOMAIN &&
+		    g != IOTLB_G_PAGE)
+			goto iqe;
+		vtd_piotlb(vh, vh->pasid_base, false, 0, 0, false, d);
+		*ndescs = vh->pasid_num;
+		return 0;
+	case VTD_DESC_PIOTLB:
+		if (g != PIOTLB_G_PASID && g != PIOTLB_G_PAGE)
+			goto iqe;
+		if (vtd_host_pasid(vh, FIELD_GET(QW0_PASID, qw[0]), &pasid))
+			return -EINVAL;
+		if (g == PIOTLB_G_PAGE)
+			vtd_piotlb_raw_page(vh, pasid, qw[1], d);
+		else
+			vtd_piotlb(vh, pasid, false, 0, 0, false, d);
+		return 0;
+	case VTD_DESC_PC:
+		/* Domain-selective, PASID-selective, global; 10b reserved. */
+		if (g != PC_G_DOMAIN && g != PC_G_PASID && g != PC_G_GLOBAL)
+			goto iqe;
+		d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_PC) |
+			   FIELD_PREP(QW0_DID, vh->did);
+		if (g != PC_G_PASID)
+			return 0;
+		if (vtd_host_pasid(vh, FIELD_GET(QW0_PASID, qw[0]), &pasid))
+			return -EINVAL;
+		d->qw[0] |= FIELD_PREP(QW0_GRAN, PC_G_PASID) |
+			    FIELD_PREP(QW0_PASID, pasid);
+		return 0;
+	case VTD_DESC_PDEVTLB:
+		/* G, S and the address are the guest's; the rest the host's. */
+		return vtd_encode_devtlb(vh, FIELD_GET(PDEVTLB_QW0_SID, qw[0]),
+					 FIELD_GET(QW0_PASID, qw[0]), qw[1], d);
+	}
+	return -EOPNOTSUPP;
+iqe:
+	*hw_error = IOMMU_INV_HWERR_VTD_IQE;
+	return -EIO;
 }
 
 /*
@@ -292,7 +438,8 @@ static int vtd_encode_devtlb(struct vtd_hwpt *vh, u32 virt_id, u32 pasid,
  */
 static int vtd_encode(struct vtd_hwpt *vh,
 		      const struct iommu_inv_entry_hdr *hdr,
-		      struct iommu_inv_vtd_desc *d, unsigned int *ndescs)
+		      struct iommu_inv_vtd_desc *d, unsigned int *ndescs,
+		      u32 *hw_error)
 {
 	const struct iommu_inv_entry_iotlb_range *ir;
 	const struct iommu_inv_entry_devtlb_range *dr;
@@ -330,13 +477,13 @@ static int vtd_encode(struct vtd_hwpt *vh,
 		return 0;
 	case IOMMU_INV_ENTRY_DEVTLB_PASID:
 		dp = (const void *)hdr;
-		return vtd_encode_devtlb(vh, dp->virt_id, dp->pasid, 0,
-					 VTD_ORDER_ALL, d);
+		return vtd_encode_devtlb(vh, dp->virt_id, dp->pasid,
+					 vtd_pdevtlb_qw1(0, VTD_ORDER_ALL), d);
 	case IOMMU_INV_ENTRY_DEVTLB_RANGE:
 		dr = (const void *)hdr;
 		order = vtd_range_order(dr->addr, dr->size, &base);
-		return vtd_encode_devtlb(vh, dr->virt_id, dr->pasid, base,
-					 order, d);
+		return vtd_encode_devtlb(vh, dr->virt_id, dr->pasid,
+					 vtd_pdevtlb_qw1(base, order), d);
 	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
 		/* Domain-selective: every PASID's entry of the domain. */
 		d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_PC) |
@@ -352,6 +499,9 @@ static int vtd_encode(struct vtd_hwpt *vh,
 			   FIELD_PREP(QW0_DID, vh->did) |
 			   FIELD_PREP(QW0_PASID, pasid);
 		return 0;
+	case IOMMU_INV_ENTRY_VTD_DESC:
+		return vtd_encode_raw(vh, (const void *)hdr, d, ndescs,
+				      hw_error);
 	}
 	return -EOPNOTSUPP;
 }
@@ -434,11 +584,12 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 	bool nonblock = batch->nonblock;
 	struct iommu_inv_vtd_desc d;
 	unsigned int i, k, ndescs, n = 0, failed;
+	u32 hw_error = 0;
 	int rc = 0, qrc;
 
 	BUILD_BUG_ON(VTD_RUN_DESCS < 64);
 	for (i = 0; i < batch->num; i++) {
-		rc = vtd_encode(vh, batch->entries[i], &d, &ndescs);
+		rc = vtd_encode(vh, batch->entries[i], &d, &ndescs, &hw_error);
 		if (rc)
 			break;
 		for (k = 0; k < ndescs; k++) {
@@ -476,15 +627,18 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 			return failed;
 		}
 	}
-	if (rc)
+	if (rc) {
 		batch->error = rc;
+		batch->hw_error = hw_error;
+	}
 	return i;
 }
 
 const struct iommu_inv_hwpt_ops iommu_inv_vtd_ops = {
 	.type = IOMMU_INV_HWPT_VTD_S1,
 	.entry_types = IOMMU_INV_ENTRY_TLB_TYPES |
-		       IOMMU_INV_ENTRY_PASID_CACHE_TYPES,
+		       IOMMU_INV_ENTRY_PASID_CACHE_TYPES |
+		       BIT_ULL(IOMMU_INV_ENTRY_VTD_DESC),
 	.granule_log2 = VTD_PAGE_SHIFT,
 	.needs_admin = true,
 	.hwpt_size = sizeof(struct vtd_hwpt),

@@ -75,7 +75,8 @@ enum {
  * @IOMMU_INV_ENTRY_PASID_CACHE_PASID: the same cache for one PASID
  *	(&struct iommu_inv_entry_pc_pasid).
  * @IOMMU_INV_ENTRY_VTD_DESC: a raw 256-bit VT-d invalidation descriptor as
- *	the guest wrote it in its queue (&struct iommu_inv_entry_vtd_desc).
+ *	the guest wrote it in its queue, decoded and rewritten by the kernel
+ *	(VT-d only; &struct iommu_inv_entry_vtd_desc).
  * @IOMMU_INV_ENTRY_SMMUV3_CMD: a raw 128-bit SMMUv3 command as the guest
  *	wrote it in its command queue (&struct iommu_inv_entry_smmuv3_cmd).
  *
@@ -482,7 +483,23 @@ struct iommu_inv_entry_pc_pasid {
 /**
  * struct iommu_inv_entry_vtd_desc - IOMMU_INV_ENTRY_VTD_DESC
  * @hdr: common header; no flags defined
- * @qw: the four little-endian quadwords of a 256-bit descriptor
+ * @qw: the four little-endian quadwords of a 256-bit descriptor, as the
+ *	guest wrote it (a 128-bit descriptor with @qw[2] and @qw[3] zero)
+ *
+ * VT-d stage-1 HWPTs only. The kernel decodes the descriptor against the
+ * VT-d specification's layouts and builds the host's descriptors itself:
+ * the guest's domain ID becomes the HWPT's, a guest PASID goes through the
+ * HWPT's window (-EINVAL outside it), and the source ID of a PASID-based
+ * device-TLB invalidation is a &struct iommu_inv_vdev_alloc.virt_id
+ * (-ENODEV if none; -EINVAL without IOMMU_INV_VTD_DEV_ATS) and becomes
+ * that device's host SID, PFSID and queue depth. Accepted: PASID-based
+ * IOTLB, PASID-cache and PASID-based device-TLB invalidations, and the
+ * IOTLB invalidation, which (global, domain- or page-selective) becomes
+ * what IOMMU_INV_ENTRY_IOTLB_ALL does. Any other type fails with
+ * -EOPNOTSUPP (the VMM handles wait, context-cache and interrupt-entry
+ * cache descriptors itself); a reserved bit or granularity fails with -EIO
+ * and hw_error IOMMU_INV_HWERR_VTD_IQE, as the guest's unit would report
+ * it. Neither reaches the queue.
  */
 struct iommu_inv_entry_vtd_desc {
 	struct iommu_inv_entry_hdr hdr;

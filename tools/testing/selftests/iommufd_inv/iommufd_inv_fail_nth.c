@@ -427,6 +427,44 @@ static void check_vtd_inv(struct __test_metadata *_metadata,
 	free(c->b.data);
 }
 
+/*
+ * Raw descriptors: the decoder allocates nothing, the call's engine does.
+ * A PASID outside the window (EINVAL) and a reserved bit (EIO, IQE).
+ */
+static void prep_vtd_raw_inv(struct __test_metadata *_metadata,
+			     struct nth_ctx *c)
+{
+	prep_vtd(_metadata, c);
+	ASSERT_EQ(0, run_vtd_vdev(c));
+	c->objects = objects(c);
+	ebuf_init(&c->b, 256);
+	e_vtd_desc(&c->b, 0x0000000100420026, 0, 0, 0);
+	e_vtd_desc(&c->b, 0x0000001000420026, 0, 0, 0);
+	e_vtd_desc(&c->b, 0x0000000200420008, 0x5000, 0, 0);
+	e_vtd_desc(&c->b, 0x0000000000420007, 0, 0, 1);
+	e_iotlb_pasid(&c->b, 3);
+	memset(&c->inv, 0, sizeof(c->inv));
+	memset(c->res, 0, sizeof(c->res));
+}
+
+static void check_vtd_raw_inv(struct __test_metadata *_metadata,
+			      struct nth_ctx *c, int rc)
+{
+	if (rc == -EINVAL) {
+		ASSERT_EQ(5, c->inv.out_processed);
+		ASSERT_EQ(1, c->inv.out_first_error);
+		ASSERT_EQ(2, c->inv.out_results);
+		ASSERT_EQ(1, c->res[0].index);
+		ASSERT_EQ(0, c->res[0].hw_error);
+		ASSERT_EQ(3, c->res[1].index);
+		ASSERT_EQ(-EIO, c->res[1].error);
+		ASSERT_EQ(IOMMU_INV_HWERR_VTD_IQE, c->res[1].hw_error);
+	} else {
+		ASSERT_TRUE(ERRNO_OK(-rc));
+	}
+	free(c->b.data);
+}
+
 /* --- SMMUv3: the model queue ------------------------------------------- */
 
 #define NTH_VMID 0x55
@@ -518,6 +556,8 @@ static const struct nth_path paths[] = {
 	  check_smmu_alloc },
 	{ "SMMUv3 VDEV_ALLOC", prep_smmu, run_smmu_vdev, check_smmu_vdev },
 	{ "SMMUv3 HWPT_INVALIDATE", prep_smmu_inv, run_inv, check_smmu_inv },
+	{ "VT-d raw HWPT_INVALIDATE", prep_vtd_raw_inv, run_inv,
+	  check_vtd_raw_inv },
 };
 
 /*
@@ -582,6 +622,7 @@ FIXTURE_VARIANT_ADD(fail_nth, vtd_invalidate) { .path = 11 };
 FIXTURE_VARIANT_ADD(fail_nth, smmu_alloc) { .path = 12 };
 FIXTURE_VARIANT_ADD(fail_nth, smmu_vdev_alloc) { .path = 13 };
 FIXTURE_VARIANT_ADD(fail_nth, smmu_invalidate) { .path = 14 };
+FIXTURE_VARIANT_ADD(fail_nth, vtd_raw_invalidate) { .path = 15 };
 
 FIXTURE_SETUP(fail_nth)
 {

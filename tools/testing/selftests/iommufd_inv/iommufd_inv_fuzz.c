@@ -35,6 +35,12 @@ struct fuzz {
 	unsigned long calls, ok, by_errno[160];
 	int bad_errno;
 	const char *bad_what;
+	int vfd;		/* a second file: a VT-d model HWPT, raw entries */
+	__u32 vhwpt;
+	struct ebuf vb;
+	unsigned long raw_class[4];	/* ok, EOPNOTSUPP, IQE, other errno */
+	__u64 raw_bad[4];		/* the raw descriptor that did not match */
+	int raw_bad_class[2];		/* its class, and what came back */
 };
 
 static __u64 rnd(struct fuzz *f)
@@ -372,6 +378,131 @@ static void fuzz_uring(struct fuzz *f)
 	io_uring_cqe_seen(&f->ring, cqe);
 }
 
+/*
+ * Raw VT-d descriptors (IOMMU_INV_ENTRY_VTD_DESC) on a VT-d model HWPT in
+ * a file of their own (so the object model above is not touched): built
+ * from the four accepted layouts with random fields, then bits flipped.
+ * Each one is classified here, a third reading of the layouts (6.5.2.2,
+ * .3, .4, .6): a type the kernel must refuse (EOPNOTSUPP), a reserved bit
+ * or granularity (EIO with IQE, before the queue), or a valid descriptor
+ * that may succeed or fail on an identifier (EINVAL, ENODEV) but never
+ * with a hardware code: an IQE there would be the model refusing what the
+ * encoder built.
+ */
+#define RAW_WINDOW 16
+
+static const __u64 raw_defined[9][4] = {
+	[2] = { 0x00000000ffff00ff, 0xfffffffffffff07f },
+	[6] = { 0x000fffffffff003f, 0xfffffffffffff07f },
+	[7] = { 0x000fffffffff003f },
+	[8] = { 0xfffffffffffff1ff, 0xfffffffffffff801 },
+};
+
+enum { RAW_OK, RAW_TYPE, RAW_IQE, RAW_OTHER };
+
+static int raw_classify(const __u64 *qw)
+{
+	unsigned int type = (qw[0] >> 9 & 7) << 4 | (qw[0] & 0xf);
+	unsigned int g = qw[0] >> 4 & 3, i;
+
+	if (type >= 9 || !raw_defined[type][0])
+		return RAW_TYPE;
+	for (i = 0; i < 4; i++)
+		if (qw[i] & ~raw_defined[type][i])
+			return RAW_IQE;
+	if ((type == 2 && !g) || (type == 6 && g < 2) || (type == 7 && g == 2))
+		return RAW_IQE;
+	return RAW_OK;
+}
+
+static void raw_entry(struct fuzz *f)
+{
+	struct iommu_inv_entry_vtd_desc *e;
+	__u64 r = rnd(f), pasid, addr, *qw;
+	unsigned int g = r & 3;
+
+	pasid = chance(f, 80) ? (r >> 8) % (RAW_WINDOW + 4) : (r >> 8) & 0xfffff;
+	addr = rnd(f) & ~0xfffULL;
+	e = ebuf_add(&f->vb, IOMMU_INV_ENTRY_VTD_DESC, sizeof(*e), 0);
+	qw = (__u64 *)e->qw;
+	switch (r >> 32 & 7) {
+	case 0:		/* IOTLB, with DW/DR */
+		qw[0] = 0x2 | g << 4 | (r & 0xc0) | 0x42ULL << 16;
+		qw[1] = addr | (r >> 40 & 0x7f);
+		break;
+	case 1:
+	case 2:		/* PASID-based IOTLB */
+		qw[0] = 0x6 | g << 4 | 0x42ULL << 16 | pasid << 32;
+		qw[1] = addr | (r >> 40 & 0x7f);
+		break;
+	case 3:		/* PASID-cache */
+		qw[0] = 0x7 | g << 4 | 0x42ULL << 16 | pasid << 32;
+		break;
+	case 4:
+	case 5:		/* PASID-based device-TLB: SID 0x10, 0x11, 0x12 */
+		qw[0] = 0x8 | (r >> 48 & 0x1f) << 4 |
+			(0x10 + (r >> 56) % 3) << 16 | pasid << 32;
+		qw[1] = addr | (r >> 40 & 0x801);
+		break;
+	case 6:		/* any type */
+		qw[0] = rnd(f);
+		qw[1] = rnd(f);
+		break;
+	default:	/* a typed entry among them */
+		f->vb.len -= sizeof(*e);
+		f->vb.num--;
+		e_iotlb_pasid(&f->vb, pasid);
+		return;
+	}
+	mutate(f, qw, 4 * sizeof(*qw), 25);
+}
+
+static void fuzz_vtd_raw(struct fuzz *f)
+{
+	struct iommu_inv_hwpt_invalidate cmd;
+	unsigned int i, n = 1 + pick(f, 16), r = 0, off = 0;
+	int rc, want, got;
+
+	ebuf_reset(&f->vb);
+	for (i = 0; i < n; i++)
+		raw_entry(f);
+	rc = _test_inv(f->vfd, f->vhwpt, &f->vb, IOMMU_INV_FLAG_CONTINUE,
+		       f->res, ARRAY_SIZE(f->res), &cmd);
+	record(f, "raw HWPT_INVALIDATE", rc, errno, errs_inv);
+	if (cmd.out_processed != n) {
+		f->bad_errno = EPROTO;
+		f->bad_what = "raw HWPT_INVALIDATE stopped with CONTINUE";
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct iommu_inv_entry_hdr *h = (void *)(f->vb.data + off);
+		const __u64 *qw = (const __u64 *)(h + 1);
+		const struct iommu_inv_result *res = NULL;
+
+		off += h->len;
+		if (r < cmd.out_results && f->res[r].index == i)
+			res = &f->res[r++];
+		if (h->type != IOMMU_INV_ENTRY_VTD_DESC)
+			continue;
+		want = raw_classify(qw);
+		got = !res ? RAW_OK :
+		      res->error == -EOPNOTSUPP && !res->hw_error ? RAW_TYPE :
+		      res->error == -EIO &&
+		      res->hw_error == IOMMU_INV_HWERR_VTD_IQE ? RAW_IQE :
+		      (res->error == -EINVAL || res->error == -ENODEV) &&
+		      !res->hw_error ? RAW_OTHER : -1;
+		f->raw_class[got < 0 ? RAW_OTHER : got]++;
+		if (got == want || (want == RAW_OK && got == RAW_OTHER))
+			continue;
+		f->bad_errno = EPROTO;
+		f->bad_what = "a raw descriptor's result does not match its layout";
+		memcpy(f->raw_bad, qw, sizeof(f->raw_bad));
+		f->raw_bad_class[0] = want;
+		f->raw_bad_class[1] = got;
+		return;
+	}
+}
+
 FIXTURE(fuzz) {
 	int unused;
 };
@@ -404,6 +535,14 @@ TEST_F_TIMEOUT(fuzz, mutated_calls, 3600)
 	f->hole = map_with_hole(2);
 	ASSERT_NE(NULL, f->hole);
 	ebuf_init(&f->b, 300 * 48);
+	ebuf_init(&f->vb, 16 * sizeof(struct iommu_inv_entry_vtd_desc));
+	f->vfd = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, f->vfd);
+	ASSERT_EQ(0, vtd_alloc(f->vfd, IOMMU_INV_VTD_QUEUE_MODEL, 0x1234, 0x1ff,
+			       RAW_WINDOW, &f->vhwpt));
+	ASSERT_EQ(0, vtd_vdev(f->vfd, f->vhwpt, 0x10, 0xf8, 0, 8,
+			      IOMMU_INV_VTD_DEV_ATS, NULL));
+	ASSERT_EQ(0, vtd_vdev(f->vfd, f->vhwpt, 0x11, 0xfa, 0, 0, 0, NULL));
 
 	while (f->calls < calls && !f->bad_errno) {
 		static void (* const ops[20])(struct fuzz *) = {
@@ -416,7 +555,16 @@ TEST_F_TIMEOUT(fuzz, mutated_calls, 3600)
 		};
 
 		ops[pick(f, 20)](f);
+		if (!pick(f, 25))
+			fuzz_vtd_raw(f);
 	}
+	if (f->raw_bad[0] || f->raw_bad_class[0] || f->raw_bad_class[1])
+		TH_LOG("raw descriptor %#llx %#llx %#llx %#llx: class %d, got %d",
+		       (unsigned long long)f->raw_bad[0],
+		       (unsigned long long)f->raw_bad[1],
+		       (unsigned long long)f->raw_bad[2],
+		       (unsigned long long)f->raw_bad[3], f->raw_bad_class[0],
+		       f->raw_bad_class[1]);
 	ASSERT_EQ(0, f->bad_errno) {
 		TH_LOG("call %lu: %s: unexpected %s", f->calls, f->bad_what,
 		       strerror(f->bad_errno));
@@ -426,6 +574,13 @@ TEST_F_TIMEOUT(fuzz, mutated_calls, 3600)
 	       "EFAULT", f->by_errno[EFAULT], "ENOENT", f->by_errno[ENOENT],
 	       "ENODEV", f->by_errno[ENODEV]);
 	ASSERT_LT(calls / 20, f->ok);
+	TH_LOG("raw VT-d descriptors: %lu done, %lu EOPNOTSUPP, %lu IQE, %lu EINVAL/ENODEV",
+	       f->raw_class[RAW_OK], f->raw_class[RAW_TYPE],
+	       f->raw_class[RAW_IQE], f->raw_class[RAW_OTHER]);
+	/* Every outcome was reached (1000 calls are enough). */
+	if (calls >= 1000)
+		for (i = 0; i < ARRAY_SIZE(f->raw_class); i++)
+			ASSERT_LT(0, f->raw_class[i]);
 
 	/* The kernel holds exactly the model's objects, each as modelled. */
 	ASSERT_EQ(f->nlive, _test_num_objects(f->fd));
@@ -450,6 +605,7 @@ TEST_F_TIMEOUT(fuzz, mutated_calls, 3600)
 	ASSERT_EQ(0, _test_num_objects(f->fd));
 	io_uring_queue_exit(&f->ring);
 	close(f->fd);
+	close(f->vfd);
 }
 
 TEST_HARNESS_MAIN

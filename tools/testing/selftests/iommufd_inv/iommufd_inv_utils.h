@@ -406,6 +406,19 @@ static inline void e_pc_pasid(struct ebuf *b, __u32 pasid)
 }
 
 /* A raw SMMUv3 command, two doublewords. */
+/* A raw VT-d descriptor; the quadwords are little-endian, as is x86. */
+static inline void e_vtd_desc(struct ebuf *b, __u64 qw0, __u64 qw1, __u64 qw2,
+			      __u64 qw3)
+{
+	struct iommu_inv_entry_vtd_desc *e =
+		ebuf_add(b, IOMMU_INV_ENTRY_VTD_DESC, sizeof(*e), 0);
+
+	e->qw[0] = qw0;
+	e->qw[1] = qw1;
+	e->qw[2] = qw2;
+	e->qw[3] = qw3;
+}
+
 static inline void e_smmu_cmd(struct ebuf *b, __u64 dw0, __u64 dw1)
 {
 	struct iommu_inv_entry_smmuv3_cmd *e =

@@ -195,7 +195,8 @@ TEST_F(vtd, info)
 		  (1ULL << IOMMU_INV_ENTRY_DEVTLB_PASID) |
 		  (1ULL << IOMMU_INV_ENTRY_DEVTLB_RANGE) |
 		  (1ULL << IOMMU_INV_ENTRY_PASID_CACHE_ALL) |
-		  (1ULL << IOMMU_INV_ENTRY_PASID_CACHE_PASID),
+		  (1ULL << IOMMU_INV_ENTRY_PASID_CACHE_PASID) |
+		  (1ULL << IOMMU_INV_ENTRY_VTD_DESC),
 		  info.out_entry_types);
 }
 
@@ -997,9 +998,10 @@ TEST_F(vtd, iotlb_all_largest_window)
  * results, the same descriptors. Both IOTLB_ALL entries become 64
  * descriptors (the window's PASIDs), so the batch is 134 descriptors in
  * runs of 64, 64 and 6, and faults fall in any run and in the middle of
- * an entry.
+ * an entry. A fixture test of the hw variant, so that its rerun on the
+ * fake unit (which has the hooks) compares descriptors.
  */
-TEST(model_and_hardware_agree)
+TEST_F(vtd, model_and_hardware_agree)
 {
 	static const __u32 none = ~0U;
 	/* entry, its descriptor, word, bit */
@@ -1015,9 +1017,8 @@ TEST(model_and_hardware_agree)
 		{ 7, 57, 0, 5 },	/* granularity 00b, the second run's last */
 		{ 7, 60, 3, 7 },	/* IOTLB_ALL, in the third run */
 	};
-	int fd = open(DEV_PATH, O_RDWR);
-	__u32 ids[2], queue[2] = { IOMMU_INV_VTD_QUEUE_MODEL,
-				   IOMMU_INV_VTD_QUEUE_HW };
+	int fd = self->fd;
+	__u32 ids[2];
 	struct iommu_inv_result res[2][8];
 	struct iommu_inv_hwpt_invalidate inv[2];
 	__u64 before[2], after[2], n;
@@ -1026,17 +1027,13 @@ TEST(model_and_hardware_agree)
 	unsigned int f, q, i;
 	bool hooks;
 
-	ASSERT_LE(0, fd);
-	for (q = 0; q < 2; q++) {
-		if (vtd_alloc(fd, queue[q], DID + q, PASID_BASE, PASID_NUM,
-			      &ids[q])) {
-			if (q && no_unit(errno) && !need_vtd())
-				SKIP(return, "no free VT-d unit");
-			ASSERT_EQ(0, errno);
-		}
-		ASSERT_EQ(0, vtd_vdev(fd, ids[q], VIRT_A, SID_A, 0, 4,
-				      IOMMU_INV_VTD_DEV_ATS, NULL));
-	}
+	if (!on_hw())
+		SKIP(return, "the hw variant compares its queue with the model");
+	ASSERT_EQ(0, vtd_alloc(fd, IOMMU_INV_VTD_QUEUE_MODEL, DID + 1,
+			       PASID_BASE, PASID_NUM, &ids[0]));
+	ASSERT_EQ(0, vtd_vdev(fd, ids[0], VIRT_A, SID_A, 0, 8,
+			      IOMMU_INV_VTD_DEV_ATS, NULL));
+	ids[1] = self->hwpt_id;
 	ebuf_init(&b, 4096);
 	e_iotlb_all(&b);
 	e_iotlb_pasid(&b, 3);
@@ -1099,7 +1096,502 @@ TEST(model_and_hardware_agree)
 		}
 	}
 	free(b.data);
-	close(fd);
+}
+
+/*
+ * Raw guest descriptors (IOMMU_INV_ENTRY_VTD_DESC). The guest's
+ * descriptors name guest DID 0x42, guest PASIDs and the guest's source ID
+ * (the VDEV's virt_id); what reaches the queue names host DID 0x1234, host
+ * PASIDs 0x1ff + p and host SID 0xf8. Both sides are written out from the
+ * layouts of 6.5.2, bit by bit, in the comments.
+ */
+#define e_raw(_qw0, _qw1) e_vtd_desc(&self->b, _qw0, _qw1, 0, 0)
+
+/*
+ * 6.5.2.4 PASID-based IOTLB: 3:0 type 6, 5:4 G (10b PASID-selective, 11b
+ * page-selective), 31:16 DID, 51:32 PASID; qword 1: 63:12 address, 6 IH,
+ * 5:0 AM.
+ */
+TEST_F(vtd, raw_golden_piotlb)
+{
+	/* Guest PASID 5 (host 0x204), PASID-selective. */
+	e_raw(0x0000000500420026, 0);
+	expect_one(0x0000020412340026, 0);
+	/* Guest PASID 0 is the base; 63 the window's last. */
+	e_raw(0x0000000000420026, 0);
+	expect_one(0x000001ff12340026, 0);
+	e_raw(0x0000003f00420026, 0);
+	expect_one(0x0000023e12340026, 0);
+	/* Page-selective: one page, IH. */
+	e_raw(0x0000000500420036, 0x0000000012345040);
+	expect_one(0x0000020412340036, 0x0000000012345040);
+	/* An aligned 2 MiB block, AM 9. */
+	e_raw(0x0000000500420036, 0x0000000040200009);
+	expect_one(0x0000020412340036, 0x0000000040200009);
+	/* AM 2 at 0x3000: the bits under the mask are ignored, block 0. */
+	e_raw(0x0000000500420036, 0x0000000000003002);
+	expect_one(0x0000020412340036, 0x0000000000000002);
+	/* AM 18, the unit's largest (1 GiB). */
+	e_raw(0x0000000500420036, 0x0000000080000012);
+	expect_one(0x0000020412340036, 0x0000000080000012);
+	/* AM 19 is past it: the whole PASID, IH dropped. */
+	e_raw(0x0000000500420036, 0x0000000080000053);
+	expect_one(0x0000020412340026, 0);
+}
+
+/*
+ * 6.5.2.6 PASID-based device-TLB: 3:0 type 8, 8:4 QDEP, 15:12 PFSID[3:0],
+ * 31:16 SID, 51:32 PASID, 63:52 PFSID[15:4]; qword 1: 0 G, 11 S, 63:12
+ * address. The guest's QDEP (3) and PFSID (0xabcf) are replaced by the
+ * VDEV's (8, 0); its SID 0x10 is VIRT_A, host 0xf8.
+ */
+TEST_F(vtd, raw_golden_pdevtlb)
+{
+	e_raw(0xabc000050010f038, 0x0000000000006800);
+	expect_one(0x0000020400f80088, 0x0000000000006800);
+	/* G and the whole address space pass as the guest wrote them. */
+	e_raw(0x0000000000100008, 0x7ffffffffffff801);
+	expect_one(0x000001ff00f80088, 0x7ffffffffffff801);
+	/* One page, S clear. */
+	e_raw(0x0000003f00100008, 0xfffffffffffff000);
+	expect_one(0x0000023e00f80088, 0xfffffffffffff000);
+}
+
+/* A VF's PFSID, from the VDEV, split over 15:12 and 63:52. */
+TEST_F(vtd, raw_golden_pdevtlb_pfsid)
+{
+	if (on_hw())
+		SKIP(return, "QEMU treats the PFSID bits as reserved");
+	ASSERT_EQ(0, vtd_vdev(self->fd, self->hwpt_id, 0x20, 0x0101, 0x1234,
+			      31, IOMMU_INV_VTD_DEV_ATS, NULL));
+	e_raw(0x0000000100200008, 0x0000000000007000);
+	expect_one(0x12300200010141f8, 0x0000000000007000);
+}
+
+/*
+ * 6.5.2.2 PASID-cache: 3:0 type 7, 5:4 G (00b domain-selective, 01b
+ * PASID-selective, 11b global), 31:16 DID, 51:32 PASID. Global is the
+ * guest's whole unit: on the host, the HWPT's domain.
+ */
+TEST_F(vtd, raw_golden_pasid_cache)
+{
+	e_raw(0x0000000000420007, 0);
+	expect_one(0x0000000012340007, 0);
+	/* Domain-selective ignores the PASID field, even one outside. */
+	e_raw(0x000fffff00420007, 0);
+	expect_one(0x0000000012340007, 0);
+	e_raw(0x0000003f00420017, 0);
+	expect_one(0x0000023e12340017, 0);
+	e_raw(0x0000000000420037, 0);
+	expect_one(0x0000000012340007, 0);
+}
+
+/*
+ * 6.5.2.3 IOTLB invalidate, DID only (5:4 01b global, 10b domain; 6 DW
+ * and 7 DR may be set): the same host descriptors as IOTLB_ALL, one
+ * PASID-selective PASID-based IOTLB invalidation per PASID of the window,
+ * since that descriptor does not reach PASID-tagged translations.
+ */
+TEST_F(vtd, raw_iotlb_did_only_is_iotlb_all)
+{
+	static const __u64 guest[] = {
+		0x0000000000420022, 0x0000000000000012, 0x00000000004200e2,
+	};
+	struct desc d[4], all[4];
+	__u64 before, after;
+	unsigned int i;
+	__u32 id;
+
+	if (!self->hooks) {
+		for (i = 0; i < ARRAY_SIZE(guest); i++)
+			e_raw(guest[i], 0);
+		test_inv_ok();
+		return;
+	}
+	/* A window of three PASIDs that carries: 0x1ff, 0x200, 0x201. */
+	ASSERT_EQ(0, vtd_alloc(self->fd, variant->queue, 0x2222, 0x1ff, 3,
+			       &id));
+	e_iotlb_all(&self->b);
+	ASSERT_EQ(0, _test_inv(self->fd, id, &self->b, 0, self->res, 8,
+			       &self->inv));
+	ASSERT_EQ(0, queue_log(self->fd, id, all, 4, NULL));
+	EXPECT_EQ(0x000001ff22220026, all[0].qw[0]);
+	EXPECT_EQ(0x0000020122220026, all[2].qw[0]);
+	for (i = 0; i < ARRAY_SIZE(guest); i++) {
+		ebuf_reset(&self->b);
+		e_raw(guest[i], 0);
+		ASSERT_EQ(0, queue_log(self->fd, id, d, 0, &before));
+		ASSERT_EQ(0, _test_inv(self->fd, id, &self->b, 0, self->res,
+				       8, &self->inv));
+		ASSERT_EQ(0, queue_log(self->fd, id, d, 4, &after));
+		EXPECT_EQ(before + 4, after);
+		EXPECT_EQ(0, memcmp(all, d, 3 * sizeof(d[0])));
+		EXPECT_EQ(0x65, d[3].qw[0] & 0xffffffff);
+	}
+	test_destroy(id);
+}
+
+/* What a DID-only IOTLB descriptor evicts: what IOTLB_ALL does. */
+TEST_F(vtd, raw_flush_iotlb_did_only)
+{
+	if (on_hw())
+		SKIP(return, MODEL_ONLY);
+	fill(IOTLB, DID, HP(0), 0, 0x1000, PAGE);		/* 0: goes */
+	fill(IOTLB, DID, HP(63), 0, 0x1000, PAGE);		/* 1: goes */
+	fill(IOTLB, DID, HP(-1), 0, 0x1000, PAGE);		/* 2: outside */
+	fill(IOTLB, DID + 1, HP(0), 0, 0x1000, PAGE);		/* 3: other DID */
+	fill(PWC, DID, HP(5), 0, 0, 1ULL << 30);		/* 0: goes */
+	fill(IOTLB_SS, DID, 0, 0, 0x1000, PAGE);		/* 0: the host's */
+
+	e_raw(0x0000000000420022, 0);
+	test_inv_ok();
+	EXPECT_EQ(0xc, valid(IOTLB));
+	EXPECT_EQ(0x0, valid(PWC));
+	EXPECT_EQ(0x1, valid(IOTLB_SS));
+}
+
+/*
+ * 6.5.2.3 page-selective (5:4 11b), any AM: in scalable mode it reaches a
+ * domain's first-stage and nested translations whole (QEMU's reading of
+ * the specification) or not at all (the model's), never by address; so
+ * the safe encoding is IOTLB_ALL's, whatever the block.
+ */
+TEST_F(vtd, raw_iotlb_page_selective)
+{
+	static const __u64 qw1[] = {
+		0x0000000040200049,	/* 2 MiB at 0x40200000, IH */
+		0x0000000000001000,	/* one page */
+		0x0000000000000014,	/* AM 20, past the unit's largest */
+	};
+	struct desc d[4];
+	__u64 before = 0, after;
+	unsigned int i, k;
+	__u32 id;
+
+	if (!self->hooks) {
+		for (i = 0; i < ARRAY_SIZE(qw1); i++)
+			e_raw(0x0000000000420032, qw1[i]);
+		test_inv_ok();
+		return;
+	}
+	ASSERT_EQ(0, vtd_alloc(self->fd, variant->queue, 0x2222, 0x1ff, 3,
+			       &id));
+	for (i = 0; i < ARRAY_SIZE(qw1); i++) {
+		ebuf_reset(&self->b);
+		/* DW set in the first */
+		e_raw(i ? 0x0000000000420032 : 0x0000000000420072, qw1[i]);
+		ASSERT_EQ(0, queue_log(self->fd, id, d, 0, &before));
+		ASSERT_EQ(0, _test_inv(self->fd, id, &self->b, 0, self->res,
+				       8, &self->inv));
+		ASSERT_EQ(0, queue_log(self->fd, id, d, 4, &after));
+		EXPECT_EQ(before + 4, after);
+		for (k = 0; k < 3; k++) {
+			EXPECT_EQ(0x0000000022220026 | (__u64)(0x1ff + k) << 32,
+				  d[k].qw[0]);
+			EXPECT_EQ(0, d[k].qw[1] | d[k].qw[2] | d[k].qw[3]);
+		}
+	}
+	test_destroy(id);
+}
+
+/* On the model: every PASID of the window, whole, the page or not. */
+TEST_F(vtd, raw_flush_iotlb_page_selective)
+{
+	if (on_hw())
+		SKIP(return, MODEL_ONLY);
+	fill(IOTLB, DID, HP(0), 0, 0x1000, PAGE);		/* 0: the page */
+	fill(IOTLB, DID, HP(63), 0, 0x80000000, PAGE);		/* 1: another */
+	fill(IOTLB, DID, HP(64), 0, 0x1000, PAGE);		/* 2: outside */
+	fill(IOTLB, DID + 1, HP(0), 0, 0x1000, PAGE);		/* 3: other DID */
+	fill(PWC, DID, HP(5), 0, 0, 1ULL << 30);		/* 0: goes */
+
+	e_raw(0x0000000000420032, 0x0000000000001000);
+	test_inv_ok();
+	EXPECT_EQ(0xc, valid(IOTLB));
+	EXPECT_EQ(0x0, valid(PWC));
+}
+
+/*
+ * Types the VMM handles itself, and types this version does not take:
+ * EOPNOTSUPP, no hardware code, nothing of them reaches the queue.
+ */
+TEST_F(vtd, raw_refused_types)
+{
+	static const __u64 refused[] = {
+		0x0000000000420011,	/* 1 context-cache, global */
+		0x0000000000100003,	/* 3 device-TLB without PASID */
+		0x0000000000000014,	/* 4 interrupt-entry cache */
+		0x0000000100000025,	/* 5 wait, status write */
+		0x0000000000000000,	/* 0 */
+		0x0000000000100009,	/* 9 page group response */
+		0x000000000042000f,	/* 15 */
+		0x0000000500420226,	/* 6 with 11:9 set: type 0x16 */
+		0x0000000000420e08,	/* 8 with 11:9 set: type 0x78 */
+	};
+	struct desc d[2];
+	__u64 before = 0, after;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		ebuf_reset(&self->b);
+		e_iotlb_pasid(&self->b, 1);
+		e_raw(refused[i], 0);
+		if (self->hooks)
+			ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 0,
+					       &before));
+		test_inv_fails_at(0, EOPNOTSUPP, 1);
+		EXPECT_EQ(0, self->res[0].hw_error);
+		EXPECT_EQ(2, self->inv.out_processed);
+		if (!self->hooks)
+			continue;
+		/* Entry 0 and its wait. */
+		ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 2, &after));
+		EXPECT_EQ(before + 2, after);
+		EXPECT_EQ(0x0000020012340026, d[0].qw[0]);
+	}
+}
+
+/*
+ * A reserved bit in any quadword of any accepted type, or a reserved
+ * granularity: IQE on that entry, as the guest's unit would report it,
+ * before the queue; the entries before it were carried out.
+ */
+TEST_F(vtd, raw_reserved_bits_iqe)
+{
+	static const __u64 bad[][4] = {
+		/* IOTLB, domain-selective */
+		{ 0x0000000000420122 },			/* qw0 bit 8 */
+		{ 0x0000000000421022 },			/* qw0 bit 12 */
+		{ 0x0000000100420022 },			/* qw0 bit 32 */
+		{ 0x8000000000420022 },			/* qw0 bit 63 */
+		{ 0x0000000000420032, 0x0000000000001080 }, /* qw1 bit 7 */
+		{ 0x0000000000420032, 0x0000000000000800 }, /* qw1 bit 11 */
+		{ 0x0000000000420022, 0, 0x1 },		/* qw2 bit 0 */
+		{ 0x0000000000420022, 0, 0, 1ULL << 63 },	/* qw3 bit 63 */
+		{ 0x0000000000420002 },			/* G 00b */
+		/* PASID-based IOTLB */
+		{ 0x0000000500420066 },			/* qw0 bit 6 */
+		{ 0x0000000500420126 },			/* qw0 bit 8 */
+		{ 0x0000000500422026 },			/* qw0 bit 13 */
+		{ 0x0010000500420026 },			/* qw0 bit 52 */
+		{ 0x8000000500420026 },			/* qw0 bit 63 */
+		{ 0x0000000500420036, 0x0000000000001100 }, /* qw1 bit 8 */
+		{ 0x0000000500420026, 0, 1ULL << 31 },	/* qw2 bit 31 */
+		{ 0x0000000500420026, 0, 0, 0x1 },	/* qw3 bit 0 */
+		{ 0x0000000500420006 },			/* G 00b */
+		{ 0x0000000500420016 },			/* G 01b */
+		/* PASID-cache */
+		{ 0x0000000000420087 },			/* qw0 bit 7 */
+		{ 0x0000000000428007 },			/* qw0 bit 15 */
+		{ 0x0080000000420007 },			/* qw0 bit 55 */
+		{ 0x0000000000420007, 0x1 },		/* qw1 bit 0 */
+		{ 0x0000000000420007, 1ULL << 12 },	/* qw1 bit 12 */
+		{ 0x0000000000420007, 0, 1ULL << 5 },	/* qw2 bit 5 */
+		{ 0x0000000000420007, 0, 0, 1ULL << 40 },	/* qw3 bit 40 */
+		{ 0x0000000000420027 },			/* G 10b */
+		/* PASID-based device-TLB */
+		{ 0x0000000500100008, 0x0000000000005002 }, /* qw1 bit 1 */
+		{ 0x0000000500100008, 0x0000000000005400 }, /* qw1 bit 10 */
+		{ 0x0000000500100008, 0x5000, 1ULL << 12 },	/* qw2 bit 12 */
+		{ 0x0000000500100008, 0x5000, 0, 1ULL << 62 }, /* qw3 bit 62 */
+		/* The descriptor is checked before the identifiers. */
+		{ 0x0000010000420026, 0, 0x4 },		/* PASID outside */
+		{ 0x0000000500990008, 0x5000, 0, 0x2 },	/* no such SID */
+		{ 0x0000000500110008, 0x5000, 0x8 },	/* SID without ATS */
+	};
+	struct desc d[3];
+	__u64 before = 0, after;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ebuf_reset(&self->b);
+		e_iotlb_pasid(&self->b, 1);
+		e_raw(0x0000000700420017, 0);
+		e_vtd_desc(&self->b, bad[i][0], bad[i][1], bad[i][2],
+			   bad[i][3]);
+		e_raw(0x0000000200420026, 0);
+		if (self->hooks)
+			ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 0,
+					       &before));
+		errno = 0;
+		EXPECT_EQ(-1, test_inv(0)) {
+			TH_LOG("descriptor %u went through", i);
+		}
+		EXPECT_EQ(EIO, errno) {
+			TH_LOG("descriptor %u", i);
+		}
+		EXPECT_EQ(2, self->inv.out_first_error);
+		EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error) {
+			TH_LOG("descriptor %u", i);
+		}
+		EXPECT_EQ(3, self->inv.out_processed);
+		if (self->hooks) {
+			/* Entries 0 and 1 and a wait; nothing of entry 2. */
+			ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, d, 3,
+					       &after));
+			EXPECT_EQ(before + 3, after);
+			EXPECT_EQ(0x0000020012340026, d[0].qw[0]);
+			EXPECT_EQ(0x0000020612340017, d[1].qw[0]);
+			EXPECT_EQ(0x65, d[2].qw[0] & 0xffffffff);
+		}
+		/* With CONTINUE, entry 3 still runs. */
+		test_inv_fails_at(IOMMU_INV_FLAG_CONTINUE, EIO, 2);
+		EXPECT_EQ(4, self->inv.out_processed);
+		EXPECT_EQ(1, self->inv.out_num_failed);
+		EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
+	}
+}
+
+/* Identifiers the HWPT does not have, as for typed entries. */
+TEST_F(vtd, raw_identifier_checks)
+{
+	static const struct {
+		__u64 qw0, qw1;
+		int err;
+	} cases[] = {
+		{ 0x0000004000420026, 0, EINVAL },	/* guest PASID 64 */
+		{ 0x0000004000420036, 0x1000, EINVAL },	/* page-selective */
+		{ 0x0000004000420017, 0, EINVAL },	/* PASID-cache */
+		{ 0x0000004000100008, 0x5000, EINVAL },	/* device-TLB */
+		{ 0x0000000500990008, 0x5000, ENODEV },	/* no SID 0x99 */
+		{ 0x0000000500f80008, 0x5000, ENODEV },	/* a host SID */
+		{ 0x0000000500110008, 0x5000, EINVAL },	/* VIRT_B: no ATS */
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ebuf_reset(&self->b);
+		e_raw(cases[i].qw0, cases[i].qw1);
+		test_inv_fails_at(0, cases[i].err, 0);
+		EXPECT_EQ(0, self->res[0].hw_error);
+	}
+}
+
+/* Raw and typed entries in one array, in the guest's order. */
+TEST_F(vtd, raw_and_typed_mixed)
+{
+	struct desc d[7];
+
+	e_iotlb_pasid(&self->b, 1);
+	e_raw(0x0000000200420026, 0);
+	e_pc_all(&self->b);
+	e_raw(0x0000000300100008, 0x5000);
+	e_devtlb_range(&self->b, VIRT_A, 4, 0x6000, PAGE);
+	e_raw(0x0000000700420017, 0);
+	if (!self->hooks) {
+		test_inv_ok();
+		return;
+	}
+	inv_log(d, 7);
+	EXPECT_EQ(0x0000020012340026, d[0].qw[0]);
+	EXPECT_EQ(0x0000020112340026, d[1].qw[0]);
+	EXPECT_EQ(0x0000000012340007, d[2].qw[0]);
+	EXPECT_EQ(0x0000020200f80088, d[3].qw[0]);
+	EXPECT_EQ(0x5000, d[3].qw[1]);
+	EXPECT_EQ(0x0000020300f80088, d[4].qw[0]);
+	EXPECT_EQ(0x6000, d[4].qw[1]);
+	EXPECT_EQ(0x0000020612340017, d[5].qw[0]);
+	EXPECT_EQ(0x65, d[6].qw[0] & 0xffffffff);
+}
+
+/*
+ * A mixed raw batch on the model and on the hardware queue: the same
+ * results and, where the hooks show them (the fake unit), the same
+ * descriptors but for the DID. A raw reserved bit is refused before
+ * either queue; a bit flipped on the way (hooks only) by each queue. A
+ * fixture test, so that the hw variant's rerun on the fake unit runs it.
+ */
+TEST_F(vtd, raw_model_and_hardware_agree)
+{
+	static const __u32 none = ~0U;
+	/* bad raw entry (or none); entry, descriptor, word, bit to flip */
+	static const __u32 faults[][5] = {
+		{ none, none },
+		{ 3, none },
+		{ 6, none },
+		{ none, 0, 40, 0, 13 },	/* in the DID-only IOTLB's 64 */
+		{ none, 4, 0, 1, 3 },	/* device-TLB qword 1 bit 3 */
+		{ none, 5, 0, 3, 0 },	/* PASID-cache qword 3 */
+	};
+	int fd = self->fd;
+	__u32 ids[2];
+	struct iommu_inv_result res[2][8];
+	struct iommu_inv_hwpt_invalidate inv[2];
+	__u64 before[2], after[2], n;
+	struct desc d[2][64];
+	struct ebuf b;
+	unsigned int f, q, i;
+	bool hooks = self->hooks;
+
+	if (!on_hw())
+		SKIP(return, "the hw variant compares its queue with the model");
+	ASSERT_EQ(0, vtd_alloc(fd, IOMMU_INV_VTD_QUEUE_MODEL, DID + 1,
+			       PASID_BASE, PASID_NUM, &ids[0]));
+	ASSERT_EQ(0, vtd_vdev(fd, ids[0], VIRT_A, SID_A, 0, 8,
+			      IOMMU_INV_VTD_DEV_ATS, NULL));
+	ids[1] = self->hwpt_id;
+	ebuf_init(&b, 4096);
+	for (f = 0; f < ARRAY_SIZE(faults); f++) {
+		if (!hooks && faults[f][1] != none)
+			continue;
+		ebuf_reset(&b);
+		e_vtd_desc(&b, 0x0000000000420022, 0, 0, 0);
+		e_vtd_desc(&b, 0x0000000300420036, 0x0000000000103044, 0, 0);
+		e_iotlb_range(&b, 3, 0x1000, 0x3000, 0);
+		e_vtd_desc(&b, faults[f][0] == 3 ? 0x0000000300420097 :
+			   0x0000000300420017, 0, 0, 0);
+		e_vtd_desc(&b, 0x0000000200100008, 0x0000000000040fff &
+			   ~0x7feULL, 0, 0);
+		e_vtd_desc(&b, 0x0000000000420037, 0, 0, 0);
+		e_vtd_desc(&b, 0x0000000100420026, 0,
+			   faults[f][0] == 6 ? 1ULL << 20 : 0, 0);
+		for (q = 0; q < 2; q++) {
+			if (q && !hooks) {
+				_test_inv(fd, ids[q], &b, 0, res[q], 8, &inv[q]);
+				continue;
+			}
+			ASSERT_EQ(0, queue_log(fd, ids[q], d[q], 0,
+					       &before[q]));
+			if (faults[f][1] != none)
+				ASSERT_EQ(0, queue_corrupt_desc(fd, ids[q],
+								faults[f][1],
+								faults[f][2],
+								faults[f][3],
+								faults[f][4]));
+			memset(res[q], 0xa5, sizeof(res[q]));
+			_test_inv(fd, ids[q], &b, 0, res[q], 8, &inv[q]);
+			ASSERT_EQ(0, queue_log(fd, ids[q], d[q], 0, &after[q]));
+		}
+		EXPECT_SAME_ON_BOTH(res, inv);
+		if (faults[f][0] != none || faults[f][1] != none) {
+			EXPECT_EQ(faults[f][0] != none ? faults[f][0] :
+				  faults[f][1], inv[1].out_first_error);
+			EXPECT_EQ(-EIO, res[1][0].error);
+			EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, res[1][0].hw_error);
+		} else {
+			EXPECT_EQ(b.num, inv[1].out_first_error);
+		}
+		if (!hooks)
+			continue;
+		n = after[0] - before[0];
+		EXPECT_EQ(n, after[1] - before[1]);
+		if (n > 64)
+			n = 64;
+		for (q = 0; q < 2; q++)
+			ASSERT_EQ(0, queue_log(fd, ids[q], d[q], n, NULL));
+		for (i = 0; i < n; i++) {
+			if ((d[0][i].qw[0] & 0xf) == 5) {
+				EXPECT_EQ(5, d[1][i].qw[0] & 0xf);
+				continue;
+			}
+			EXPECT_EQ(d[0][i].qw[0] & ~0xffff0000ULL,
+				  d[1][i].qw[0] & ~0xffff0000ULL);
+			EXPECT_EQ(d[0][i].qw[1], d[1][i].qw[1]);
+			EXPECT_EQ(d[0][i].qw[2], d[1][i].qw[2]);
+			EXPECT_EQ(d[0][i].qw[3], d[1][i].qw[3]);
+		}
+	}
+	free(b.data);
 }
 
 TEST_HARNESS_MAIN
