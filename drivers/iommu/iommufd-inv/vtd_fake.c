@@ -13,7 +13,7 @@
  *    outstanding invalidation times out on its own, later ones later;
  *  - an Invalidation Completion Error (a device's late completion) latched
  *    when the next run reaches its wait, which then completes only after
- *    one more read of FSTS or IQH: ICE does not stop the queue;
+ *    one more read of FSTS: ICE does not stop the queue;
  *  - a fault during the next recovery: when software clears a fault, a
  *    second ITE is latched at once, for the device the first one named;
  *  - a queue that never reports being turned off (GSTS.QIES stays set);
@@ -75,7 +75,7 @@
  * @dead: no descriptor is fetched any more
  * @late: the next run waits for a register read, and holds it up
  * @ice_next: latch ICE at the next wait, and hold that wait
- * @ice_hold: a wait is held until the next read of FSTS or IQH
+ * @ice_hold: a wait is held until the next read of FSTS
  */
 struct vtd_fake {
 	struct mutex lock; /* see @lock above */
@@ -201,10 +201,6 @@ static void fake_tick(struct vtd_fake *f)
 		    (fake_ring(f)[f->iqh].qw[0] & 0xf) == VTD_DESC_WAIT)
 			f->iqh = (f->iqh + 1) % FAKE_IQ_LEN;
 	}
-	if (f->ice_hold) {
-		f->ice_hold = false;
-		fake_run(f);
-	}
 	if (f->late && f->iqh != f->iqt) {
 		f->late = false;
 		mutex_unlock(&f->lock);
@@ -241,6 +237,10 @@ u64 iommu_inv_vtd_fake_read(struct vtd_fake *f, unsigned int reg)
 		break;
 	case VTD_REG_FSTS:
 		fake_tick(f);
+		if (f->ice_hold) {
+			f->ice_hold = false;
+			fake_run(f);
+		}
 		val = f->fsts;
 		break;
 	case VTD_REG_IQH:
