@@ -93,7 +93,7 @@ guest()
 		--modparams mock=1 --add "$build/kselftest/iommufd_inv/iommufd_inv" \
 		--add "$build/kselftest/iommufd_inv/iommufd_inv_uring" \
 		--add "$build/samples/iommufd_inv/inv_ioctl" --dir "$out/vm" \
-		--append "lsm=capability,smack" --timeout 900 \
+		--append "lsm=capability,smack" --timeout 900 --iommu \
 		-- 'export IOMMUFD_INV_NEED_LSM=1; inv_ioctl && iommufd_inv && iommufd_inv_uring' \
 		>"$out/guest.tap" &&
 	grep -q '^ok ' "$out/guest.tap" && ! grep -q '^not ok' "$out/guest.tap"

@@ -552,7 +552,7 @@ static void vtd_testq_log(struct vtd_hwpt *vh, unsigned int n)
  * Submit the run @vh->descs[0..@n) and its wait. Returns 0, or the queue's
  * errno with @batch->hw_error set and *@failed the batch index of the
  * entry whose descriptor failed. Only the first run of a call may be
- * non-blocking: -EAGAIN from it means nothing was done.
+ * non-blocking: -EAGAIN from it means nothing was done (*@failed 0).
  */
 static int vtd_run(struct vtd_hwpt *vh, struct iommu_inv_batch *batch,
 		   unsigned int n, bool *nonblock, unsigned int *failed)
@@ -562,8 +562,11 @@ static int vtd_run(struct vtd_hwpt *vh, struct iommu_inv_batch *batch,
 
 	rc = vh->q->ops->submit(vh->q, vh->descs, n, *nonblock, &done,
 				&batch->hw_error);
-	if (rc == -EAGAIN)
+	if (rc == -EAGAIN) {
+		/* Nothing was done: no entry failed. */
+		*failed = 0;
 		return rc;
+	}
 	*nonblock = false;
 	vtd_testq_log(vh, n + 1);
 	if (rc)
@@ -606,10 +609,6 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 			}
 			qrc = vtd_run(vh, batch, n, &nonblock, &failed);
 			n = 0;
-			if (qrc == -EAGAIN) {
-				batch->error = qrc;
-				return 0;
-			}
 			if (qrc) {
 				batch->error = qrc;
 				return failed;
@@ -618,10 +617,6 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 	}
 	if (n) {
 		qrc = vtd_run(vh, batch, n, &nonblock, &failed);
-		if (qrc == -EAGAIN) {
-			batch->error = qrc;
-			return 0;
-		}
 		if (qrc) {
 			batch->error = qrc;
 			return failed;
