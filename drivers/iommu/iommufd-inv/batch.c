@@ -365,6 +365,17 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 		batch.error = 0;
 		batch.hw_error = 0;
 
+		/*
+		 * A non-blocking call on a hardware queue gets this one op
+		 * call at most, so that it never waits for the unit after its
+		 * first run: a longer one is issued again where it may wait.
+		 */
+		if (batch.nonblock && hwpt->ops->needs_admin &&
+		    e->call->entry_num > IOMMU_INV_NORM_SLOTS) {
+			e->c.again = true;
+			e->c.stop = true;
+			break;
+		}
 		if (!iommu_inv_engine_lock(e, batch.nonblock))
 			break;
 		n = hwpt->ops->invalidate(hwpt, &batch);
@@ -562,14 +573,6 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 
 	if (!call->entry_num)
 		return 0;
-	/*
-	 * A non-blocking call on a hardware queue gets one op call at most,
-	 * so that it never waits for the unit after its first run: a longer
-	 * one is issued again where it may wait.
-	 */
-	if (call->nonblock && hwpt->ops->needs_admin &&
-	    call->entry_num > IOMMU_INV_NORM_SLOTS)
-		return -EAGAIN;
 
 	e = iommu_inv_engine_alloc(call);
 	if (!e)
