@@ -136,6 +136,7 @@ struct smmu_fake *iommu_inv_smmu_fake_create(struct iommu_inv_smmu_queue *q);
 u32 iommu_inv_smmu_fake_read(struct smmu_fake *f, u32 reg);
 void iommu_inv_smmu_fake_write(struct smmu_fake *f, u32 reg, u64 val);
 int iommu_inv_smmu_fake_set_fault(struct smmu_fake *f, u32 fault, u32 sid);
+void iommu_inv_smmu_fake_die_after_enable(struct smmu_fake *f);
 void iommu_inv_smmu_fake_destroy(struct smmu_fake *f);
 #endif
 

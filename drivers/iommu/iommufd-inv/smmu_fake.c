@@ -62,6 +62,8 @@
  * @dead: every write is ignored and the queue never moves
  * @late: the next commands wait until a GERROR read, which they hold up
  *	past the poller's deadline (UNIT_FAULT_LATE)
+ * @dead_after_enable: the fake dies once it has acknowledged CMDQEN (a
+ *	DEAD armed before the SMMU was taken)
  */
 struct smmu_fake {
 	spinlock_t lock; /* see @lock above */
@@ -84,6 +86,7 @@ struct smmu_fake {
 	bool no_disable;
 	bool dead;
 	bool late;
+	bool dead_after_enable;
 };
 
 static u32 fake_ptr_mask(struct smmu_fake *f)
@@ -224,6 +227,8 @@ void iommu_inv_smmu_fake_write(struct smmu_fake *f, u32 reg, u64 val)
 			f->cr0ack = val | (f->cr0ack & SMMU_CR0_CMDQEN);
 		else
 			f->cr0ack = val;
+		if (f->dead_after_enable && (f->cr0ack & SMMU_CR0_CMDQEN))
+			f->dead = true;
 		break;
 	case SMMU_REG_CR1:
 		f->cr1 = val;
@@ -293,6 +298,21 @@ int iommu_inv_smmu_fake_set_fault(struct smmu_fake *f, u32 fault, u32 sid)
 	}
 	spin_unlock(&f->lock);
 	return rc;
+}
+
+/**
+ * iommu_inv_smmu_fake_die_after_enable() - DEAD, once the queue is on
+ * @f: the fake, not yet enabled
+ *
+ * For a DEAD armed before the SMMU was taken: the fake answers the
+ * enable, then stops, so the queue code's first use fails with its queue
+ * on.
+ */
+void iommu_inv_smmu_fake_die_after_enable(struct smmu_fake *f)
+{
+	spin_lock(&f->lock);
+	f->dead_after_enable = true;
+	spin_unlock(&f->lock);
 }
 
 /**

@@ -502,6 +502,13 @@ static int smmu_attach(struct smmu_unit *u)
 }
 
 #ifdef CONFIG_IOMMUFD_INV_TEST
+/*
+ * (tests) UNIT_FAULT_NO_DISABLE and _DEAD armed before the SMMU is taken,
+ * as bits: the fake made next gets them (DEAD once its queue is on), so
+ * that a first use can fail with the queue on. Under smmu_slot.lock.
+ */
+static u32 smmu_fake_early;
+
 /* (tests) With fake_units, a fake SMMU's registers instead. */
 static int smmu_attach_fake(struct smmu_unit *u)
 {
@@ -512,6 +519,12 @@ static int smmu_attach_fake(struct smmu_unit *u)
 		u->fake = NULL;
 		return rc;
 	}
+	if (smmu_fake_early & BIT(IOMMU_INV_UNIT_FAULT_NO_DISABLE))
+		iommu_inv_smmu_fake_set_fault(u->fake,
+					      IOMMU_INV_UNIT_FAULT_NO_DISABLE, 0);
+	if (smmu_fake_early & BIT(IOMMU_INV_UNIT_FAULT_DEAD))
+		iommu_inv_smmu_fake_die_after_enable(u->fake);
+	smmu_fake_early = 0;
 	u->q.test_hooks = true;
 	return 0;
 }
@@ -647,8 +660,11 @@ void iommu_inv_smmu_unit_exit(void)
  * @fault: IOMMU_INV_UNIT_FAULT_*
  * @sid: the device, for IOMMU_INV_UNIT_FAULT_HUNG_DEVICE
  *
- * Return: 0, -ENODEV if the SMMU is not taken or not a fake one, or
- * -EINVAL for an unknown @fault.
+ * Before the SMMU is taken, NO_DISABLE and DEAD are kept for the fake
+ * SMMU its first use makes (DEAD then strikes once the queue is on).
+ *
+ * Return: 0, -ENODEV if the SMMU is not a fake one (or, for another
+ * fault, not taken yet), or -EINVAL for an unknown @fault.
  */
 int iommu_inv_smmu_fake_fault(u32 fault, u32 sid)
 {
@@ -657,8 +673,14 @@ int iommu_inv_smmu_fake_fault(u32 fault, u32 sid)
 
 	mutex_lock(&smmu_slot.lock);
 	u = smmu_slot.unit;
-	if (u && u->fake)
+	if (u && u->fake) {
 		rc = iommu_inv_smmu_fake_set_fault(u->fake, fault, sid);
+	} else if (!u && !smmu_slot.err && smmu_want_fake() &&
+		   (fault == IOMMU_INV_UNIT_FAULT_NO_DISABLE ||
+		    fault == IOMMU_INV_UNIT_FAULT_DEAD)) {
+		smmu_fake_early |= BIT(fault);
+		rc = 0;
+	}
 	mutex_unlock(&smmu_slot.lock);
 	return rc;
 }

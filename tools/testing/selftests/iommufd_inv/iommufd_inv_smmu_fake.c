@@ -489,6 +489,48 @@ TEST_F(fake, unload_keeps_queue_never_turned_off)
 	test_inv_ok();
 }
 
+/*
+ * The SMMU dies between answering the enable and the first CMD_SYNC:
+ * taking it fails, is not tried again until reload, and the queue it
+ * never acknowledged off is kept (the fake writes it once more when it
+ * goes: KASAN in the debug tier).
+ */
+TEST_F(fake, first_use_fails_with_the_queue_on)
+{
+	int kmsg;
+	__u32 id;
+
+	close(self->fd);
+	ASSERT_EQ(0, module_reload(FAKE_PARAMS));
+	kmsg = kmsg_open_at_end();
+	ASSERT_LE(0, kmsg);
+	self->fd = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_NO_DISABLE, 0));
+	ASSERT_EQ(0, unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_DEAD, 0));
+	/* Only those two are kept for a fake not made yet. */
+	EXPECT_ERRNO(ENODEV, unit_fault(self->fd,
+					IOMMU_INV_UNIT_FAULT_RECOVERY, 0));
+	errno = 0;
+	EXPECT_EQ(-1, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_HW, VMID, &id));
+	EXPECT_NE(0, errno);
+	EXPECT_NE(ENODEV, errno);
+	EXPECT_TRUE(kmsg_has(kmsg, "SMMUv3 command queue did not stop: keeping its memory"));
+	close(kmsg);
+	/* Remembered until reload: not taken again. */
+	EXPECT_EQ(-1, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_HW, VMID, &id));
+
+	/* After a reload, a new fake SMMU works. */
+	close(self->fd);
+	ASSERT_EQ(0, module_reload(FAKE_PARAMS));
+	self->fd = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_HW, VMID,
+				&self->hwpt_id));
+	e_iotlb_all(&self->b);
+	test_inv_ok();
+}
+
 /* An unload with the queue acknowledged off frees it, and says nothing. */
 TEST_F(fake, unload_frees_queue_turned_off)
 {
