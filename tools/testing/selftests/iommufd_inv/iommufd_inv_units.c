@@ -49,15 +49,7 @@ static bool fake_units_loaded(void)
 
 static int unit_fault(int fd, __u32 fault, __u32 sid)
 {
-	struct iommu_inv_test_cmd cmd = {
-		.op = IOMMU_INV_TEST_OP_UNIT_FAULT,
-		.unit_fault = {
-			.unit = IOMMU_INV_HWPT_VTD_S1, .fault = fault,
-			.sid = sid,
-		},
-	};
-
-	return _test_op(fd, &cmd);
+	return test_unit_fault(fd, IOMMU_INV_HWPT_VTD_S1, fault, sid);
 }
 
 FIXTURE(vtd_unit) {

@@ -292,6 +292,17 @@ static inline int queue_log(int fd, __u32 hwpt, void *d, __u32 n,
 	return cmd.queue_log.out_num == n ? 0 : -1;
 }
 
+/* Make the fake unit of HWPT type @unit misbehave (fake_units=1). */
+static inline int test_unit_fault(int fd, __u32 unit, __u32 fault, __u32 sid)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_UNIT_FAULT,
+		.unit_fault = { .unit = unit, .fault = fault, .sid = sid },
+	};
+
+	return _test_op(fd, &cmd);
+}
+
 /* Flip a bit of the descriptor of entry @index in the next call. */
 static inline int queue_corrupt(int fd, __u32 hwpt, __u32 index, __u32 word,
 				__u32 bit)
