@@ -137,7 +137,7 @@ enum {
  *	type @unit_fault.unit (IOMMU_INV_HWPT_VTD_S1 or _SMMUV3_S1) misbehave
  *	as @unit_fault.fault (IOMMU_INV_UNIT_FAULT_*) says; @id is unused.
  *	-ENODEV if that unit is not a fake unit or not yet taken
- * @queue_corrupt_desc: QUEUE_CORRUPT_DESC: (VT-d) as QUEUE_CORRUPT, in
+ * @queue_corrupt_desc: QUEUE_CORRUPT_DESC: (VT-d, SMMUv3) as QUEUE_CORRUPT, in
  *	descriptor @queue_corrupt_desc.desc (0 the first) of those entry
  *	@queue_corrupt_desc.index becomes; QUEUE_CORRUPT is the same with
  *	@queue_corrupt_desc.desc 0

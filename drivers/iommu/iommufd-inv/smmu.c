@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The SMMUv3 stage-1 HWPT type. It takes the generic entries, each turned
- * into exactly one command, and raw guest commands, each checked field by
- * field against an allow-list and rewritten: the VMID forced to the
- * HWPT's, virtual stream IDs translated to physical ones. A run of
- * commands is fenced by a CMD_SYNC. Field layouts: SMMUv3 architecture
- * specification (IHI 0070), 4.3 (configuration invalidation), 4.4 (TLB
- * invalidation), 4.5 (ATS), 4.7 (CMD_SYNC).
+ * into one command, except the PASID-cache entries, which become one
+ * CFGI_CD or CFGI_CD_ALL per stream ID behind the HWPT (the CD cache is
+ * tagged by stream); and raw guest commands, each checked field by field
+ * against an allow-list and rewritten: the VMID forced to the HWPT's,
+ * virtual stream IDs translated to physical ones. Runs of up to
+ * SMMU_RUN_CMDS commands are fenced by a CMD_SYNC, so an entry may span
+ * runs; a fault comes back on the entry whose command caused it. Field
+ * layouts: SMMUv3 architecture specification (IHI 0070), 4.3
+ * (configuration invalidation), 4.4 (TLB invalidation), 4.5 (ATS), 4.7
+ * (CMD_SYNC).
  */
 #include <linux/bitfield.h>
 
@@ -33,6 +37,9 @@
 #define ATC1_SIZE		GENMASK_ULL(5, 0)
 #define ATC1_ADDR		GENMASK_ULL(63, 12)
 
+/* Commands of a run, the fencing CMD_SYNC not counted. */
+#define SMMU_RUN_CMDS		(SMMU_QUEUE_BATCH - 1)
+
 #define TG_4K			1
 #define SMMU_PAGE_SHIFT		12
 /* ATC_INV sizes, in 4 KiB pages, up to the whole 64-bit space. */
@@ -50,15 +57,20 @@ struct smmu_dev {
  * @q: its queue; the HWPT holds the claims on @vmid and its devices' SIDs
  * @vmid: host VMID
  * @cmds: the run being built; under @core.lock
+ * @owner: for each command of @cmds, the batch index of its entry
  * @testq: (tests) what went to the queue; a bit to flip on the way
+ * @corrupt_cmd: (tests) which command of the entry @testq names gets the
+ *	flip
  */
 struct smmu_hwpt {
 	struct iommu_inv_hwpt core;
 	struct iommu_inv_smmu_queue *q;
 	u16 vmid;
 	struct iommu_inv_smmu_cmd cmds[SMMU_QUEUE_BATCH];
+	unsigned int owner[SMMU_RUN_CMDS];
 #ifdef CONFIG_IOMMUFD_INV_TEST
 	struct iommu_inv_testq testq;
+	unsigned int corrupt_cmd;
 #endif
 };
 
@@ -296,18 +308,24 @@ static int smmu_raw(struct smmu_hwpt *sh,
 	return 0;
 }
 
-/* One checked entry into one command; hw code CERROR_ILL if refused. */
+/*
+ * One checked entry into one command, or (*@streams) one per stream ID of
+ * the HWPT: @c with each stream's SID put in (smmu_invalidate()). hw code
+ * CERROR_ILL if refused as a command would be.
+ */
 static int smmu_encode(struct smmu_hwpt *sh,
 		       const struct iommu_inv_entry_hdr *hdr,
-		       struct iommu_inv_smmu_cmd *c, u32 *hw_error)
+		       struct iommu_inv_smmu_cmd *c, bool *streams,
+		       u32 *hw_error)
 {
 	const struct iommu_inv_entry_iotlb_range *ir;
 	const struct iommu_inv_entry_devtlb_range *dr;
 	const struct iommu_inv_entry_devtlb_pasid *dp;
-	u32 asid;
+	u32 asid, ssid;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	*streams = false;
 	*hw_error = 0;
 	switch (hdr->type) {
 	case IOMMU_INV_ENTRY_IOTLB_ALL:
@@ -336,6 +354,27 @@ static int smmu_encode(struct smmu_hwpt *sh,
 		dr = (const void *)hdr;
 		return smmu_atc(sh, dr->virt_id, dr->pasid, dr->addr, dr->size,
 				c);
+	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+		/* 4.3.5: every CD of the stream. */
+		c->dw[0] = FIELD_PREP(CMD0_OP, SMMU_OP_CFGI_CD_ALL);
+		*streams = true;
+		return 0;
+	case IOMMU_INV_ENTRY_PASID_CACHE_PASID:
+		/*
+		 * 4.3.4: the CD of one SubstreamID, which the SMMU must have
+		 * (IDR1.SSIDSIZE); Leaf, as Linux's arm-smmu-v3 sets it when
+		 * it syncs one CD it wrote (the CD, not a CD-table level).
+		 */
+		ssid = ((const struct iommu_inv_entry_pc_pasid *)hdr)->pasid;
+		if (ssid >= BIT(sh->q->ssid_bits)) {
+			*hw_error = IOMMU_INV_HWERR_SMMU_CERROR_ILL;
+			return -EINVAL;
+		}
+		c->dw[0] = FIELD_PREP(CMD0_OP, SMMU_OP_CFGI_CD) |
+			   FIELD_PREP(CFGI0_SSID, ssid);
+		c->dw[1] = CFGI1_LEAF;
+		*streams = true;
+		return 0;
 	case IOMMU_INV_ENTRY_SMMUV3_CMD:
 		rc = smmu_raw(sh, (const void *)hdr, c);
 		if (rc)
@@ -350,16 +389,18 @@ static int smmu_encode(struct smmu_hwpt *sh,
  * Only a model queue or a fake unit is logged and corrupted: a real SMMU's
  * commands are neither shown to the test ioctl nor changed by it.
  */
-static void smmu_testq(struct smmu_hwpt *sh, u32 first_index, unsigned int n,
-		       bool after)
+static void smmu_testq_corrupt(struct smmu_hwpt *sh,
+			       struct iommu_inv_smmu_cmd *c, u32 index,
+			       unsigned int k)
 {
-	if (!sh->q->test_hooks)
-		return;
-	if (after)
+	if (sh->q->test_hooks && k == sh->corrupt_cmd)
+		iommu_inv_testq_corrupt(&sh->testq, c->dw, index, 1);
+}
+
+static void smmu_testq_log(struct smmu_hwpt *sh, unsigned int n)
+{
+	if (sh->q->test_hooks)
 		iommu_inv_testq_add(&sh->testq, (u64 *)sh->cmds, n);
-	else
-		iommu_inv_testq_corrupt(&sh->testq, (u64 *)sh->cmds,
-					first_index, n);
 }
 
 /* Whether a bit flip is waiting; re-armed if its call did nothing. */
@@ -373,8 +414,13 @@ static void smmu_testq_rearm(struct smmu_hwpt *sh)
 	sh->testq.armed = true;
 }
 #else
-static void smmu_testq(struct smmu_hwpt *sh, u32 first_index, unsigned int n,
-		       bool after)
+static void smmu_testq_corrupt(struct smmu_hwpt *sh,
+			       struct iommu_inv_smmu_cmd *c, u32 index,
+			       unsigned int k)
+{
+}
+
+static void smmu_testq_log(struct smmu_hwpt *sh, unsigned int n)
 {
 }
 
@@ -388,49 +434,122 @@ static void smmu_testq_rearm(struct smmu_hwpt *sh)
 }
 #endif
 
+/*
+ * Submit the run @sh->cmds[0..@n) and its CMD_SYNC. Returns 0, or the
+ * queue's errno with @batch->hw_error set and *@failed the batch index of
+ * the entry whose command failed. Only the first run of a call may be
+ * non-blocking: -EAGAIN from it means nothing was done.
+ */
+static int smmu_run(struct smmu_hwpt *sh, struct iommu_inv_batch *batch,
+		    unsigned int n, bool *nonblock, unsigned int *failed)
+{
+	unsigned int done;
+	int rc;
+
+	rc = sh->q->ops->submit(sh->q, sh->cmds, n, *nonblock, &done,
+				&batch->hw_error);
+	*failed = 0;
+	if (rc == -EAGAIN)
+		return rc;
+	*nonblock = false;
+	smmu_testq_log(sh, n + 1);
+	if (rc)
+		*failed = sh->owner[min(done, n - 1)];
+	return rc;
+}
+
+/*
+ * Command @k of an entry that becomes one command per stream: @c for the
+ * device after *@vsid (in virtual stream ID order; the HWPT's lock keeps
+ * its devices). The HWPT has at least @k + 1 devices.
+ */
+static void smmu_stream_cmd(struct smmu_hwpt *sh, unsigned long *vsid,
+			    struct iommu_inv_smmu_cmd *c)
+{
+	struct iommu_inv_vdev *vdev;
+
+	vdev = xa_find(&sh->core.vdevs, vsid, ULONG_MAX, XA_PRESENT);
+	if (!WARN_ON_ONCE(!vdev))
+		c->dw[0] |= FIELD_PREP(CFGI0_SID, to_smmu_dev(vdev)->sid);
+	(*vsid)++;
+}
+
+/*
+ * The entries of @batch become commands in order; a run goes to the queue
+ * whenever SMMU_RUN_CMDS are ready, so an entry with a command per stream
+ * may span runs, and one for a HWPT without devices has none (it is done
+ * at once). An entry counts as done when all its commands have completed;
+ * a fault on any of them fails that entry, with the ones before it done.
+ */
 static unsigned int smmu_invalidate(struct iommu_inv_hwpt *hwpt,
 				    struct iommu_inv_batch *batch)
 {
 	struct smmu_hwpt *sh = to_smmu(hwpt);
-	unsigned int n, done;
+	bool armed = smmu_testq_armed(sh), nonblock = batch->nonblock;
+	unsigned int i, k, ncmds, n = 0, failed;
+	struct iommu_inv_smmu_cmd c;
+	unsigned long vsid;
 	u32 hw_error = 0;
+	bool streams;
 	int rc = 0, qrc;
 
-	for (n = 0; n < batch->num && n < SMMU_QUEUE_BATCH - 1; n++) {
-		rc = smmu_encode(sh, batch->entries[n], &sh->cmds[n],
+	BUILD_BUG_ON(SMMU_RUN_CMDS < 64);
+	for (i = 0; i < batch->num; i++) {
+		rc = smmu_encode(sh, batch->entries[i], &c, &streams,
 				 &hw_error);
 		if (rc)
 			break;
+		ncmds = streams ? hwpt->num_vdevs : 1;
+		vsid = 0;
+		for (k = 0; k < ncmds; k++) {
+			sh->cmds[n] = c;
+			if (streams)
+				smmu_stream_cmd(sh, &vsid, &sh->cmds[n]);
+			smmu_testq_corrupt(sh, &sh->cmds[n],
+					   batch->first_index + i, k);
+			sh->owner[n++] = i;
+			if (n < SMMU_RUN_CMDS)
+				continue;
+			/* A non-blocking call takes the unit for one run only. */
+			if (nonblock && (k + 1 < ncmds || i + 1 < batch->num))
+				goto again;
+			qrc = smmu_run(sh, batch, n, &nonblock, &failed);
+			n = 0;
+			if (qrc == -EAGAIN)
+				goto again;
+			if (qrc) {
+				batch->error = qrc;
+				return failed;
+			}
+		}
 	}
 	if (n) {
-		bool armed = smmu_testq_armed(sh);
-
-		smmu_testq(sh, batch->first_index, n, false);
-		qrc = sh->q->ops->submit(sh->q, sh->cmds, n, batch->nonblock,
-					 &done, &batch->hw_error);
-		if (qrc == -EAGAIN) {
-			/* The unit was busy: nothing done, nothing used up. */
-			if (armed && !smmu_testq_armed(sh))
-				smmu_testq_rearm(sh);
-			batch->error = qrc;
-			return 0;
-		}
-		smmu_testq(sh, batch->first_index, n + 1, true);
+		qrc = smmu_run(sh, batch, n, &nonblock, &failed);
+		if (qrc == -EAGAIN)
+			goto again;
 		if (qrc) {
 			batch->error = qrc;
-			return done;
+			return failed;
 		}
 	}
 	if (rc) {
 		batch->error = rc;
 		batch->hw_error = hw_error;
 	}
-	return n;
+	return i;
+
+again:
+	/* The unit was busy, or would be taken twice: nothing done. */
+	if (armed && !smmu_testq_armed(sh))
+		smmu_testq_rearm(sh);
+	batch->error = -EAGAIN;
+	return 0;
 }
 
 const struct iommu_inv_hwpt_ops iommu_inv_smmu_ops = {
 	.type = IOMMU_INV_HWPT_SMMUV3_S1,
 	.entry_types = IOMMU_INV_ENTRY_TLB_TYPES |
+		       IOMMU_INV_ENTRY_PASID_CACHE_TYPES |
 		       BIT_ULL(IOMMU_INV_ENTRY_SMMUV3_CMD),
 	.granule_log2 = SMMU_PAGE_SHIFT,
 	.needs_admin = true,
@@ -451,7 +570,7 @@ const struct iommu_inv_hwpt_ops iommu_inv_smmu_ops = {
  * @hwpt: an SMMUv3 HWPT, held by the caller
  * @cmd: the command; its out fields are filled
  *
- * QUEUE_LOG, QUEUE_CORRUPT, DEV_TIMEOUT (model queues) and MOCK_BUSY
+ * QUEUE_LOG, QUEUE_CORRUPT(_DESC), DEV_TIMEOUT (model queues) and MOCK_BUSY
  * (fake units: whether the unit's queue is held) serve only model queues
  * and fake units, never a real SMMU.
  *
@@ -461,6 +580,7 @@ int iommu_inv_smmu_test(struct iommu_inv_hwpt *hwpt,
 			struct iommu_inv_test_cmd *cmd)
 {
 	struct smmu_hwpt *sh = to_smmu(hwpt);
+	struct iommu_inv_test_cmd arm;
 	int rc;
 
 	/* The test hooks serve model queues and fake units only. */
@@ -471,6 +591,22 @@ int iommu_inv_smmu_test(struct iommu_inv_hwpt *hwpt,
 		if (!sh->q->ops->busy || cmd->busy.__reserved)
 			return -EOPNOTSUPP;
 		cmd->busy.out_busy = sh->q->ops->busy(sh->q);
+		return 0;
+	}
+	if (cmd->op == IOMMU_INV_TEST_OP_QUEUE_CORRUPT ||
+	    cmd->op == IOMMU_INV_TEST_OP_QUEUE_CORRUPT_DESC) {
+		/* QUEUE_CORRUPT_DESC is QUEUE_CORRUPT plus the command. */
+		arm = *cmd;
+		arm.op = IOMMU_INV_TEST_OP_QUEUE_CORRUPT;
+		if (cmd->op == IOMMU_INV_TEST_OP_QUEUE_CORRUPT_DESC)
+			arm.queue_corrupt.__reserved = 0;
+		rc = iommu_inv_testq_op(&sh->testq, &hwpt->lock, &arm);
+		if (rc)
+			return rc;
+		mutex_lock(&hwpt->lock);
+		sh->corrupt_cmd = cmd->op == IOMMU_INV_TEST_OP_QUEUE_CORRUPT ?
+				  0 : cmd->queue_corrupt_desc.desc;
+		mutex_unlock(&hwpt->lock);
 		return 0;
 	}
 	if (cmd->op != IOMMU_INV_TEST_OP_DEV_TIMEOUT)

@@ -49,6 +49,7 @@ struct iommu_inv_smmu_cmd {
 #define SMMU_IDR0_ATS		BIT(10)
 #define SMMU_IDR0_VMID16	BIT(18)
 #define SMMU_IDR1_SIDSIZE	GENMASK(5, 0)
+#define SMMU_IDR1_SSIDSIZE	GENMASK(10, 6)
 #define SMMU_IDR1_CMDQS		GENMASK(25, 21)
 #define SMMU_IDR3_RIL		BIT(10)
 #define SMMU_CR0_CMDQEN		BIT(3)
@@ -92,6 +93,8 @@ struct iommu_inv_smmu_queue_ops {
  * @sids: physical stream IDs given to devices on this SMMU, one owner each
  * @vmid_bits: width of a VMID (IDR0.VMID16: 16, else 8)
  * @sid_bits: width of a stream ID (IDR1.SIDSIZE)
+ * @ssid_bits: width of a SubstreamID (IDR1.SSIDSIZE; 0: no substreams,
+ *	a stream's one CD is SSID 0)
  * @ril: range invalidation (IDR3.RIL): TLBI with TG, NUM and SCALE
  * @ats: ATS (IDR0.ATS): ATC invalidation
  * @check_sid: with real hardware, a stream ID must name a PCI device
@@ -104,6 +107,7 @@ struct iommu_inv_smmu_queue {
 	struct xarray sids;
 	u8 vmid_bits;
 	u8 sid_bits;
+	u8 ssid_bits;
 	bool ril;
 	bool ats;
 	bool check_sid;

@@ -9,7 +9,7 @@
  * an ATC invalidation to a device a test marked unresponsive fails its
  * CMD_SYNC with CERROR_ATC_INV_SYNC.
  *
- * Its SMMU: range invalidation and ATS.
+ * Its SMMU: range invalidation, ATS, 16-bit SubstreamIDs (SSIDSIZE 16).
  */
 #include <linux/slab.h>
 
@@ -178,6 +178,7 @@ struct iommu_inv_smmu_queue *iommu_inv_smmu_model_create(void)
 	xa_init(&m->q.sids);
 	m->q.vmid_bits = 16;
 	m->q.sid_bits = 32;
+	m->q.ssid_bits = 16;
 	m->q.ril = true;
 	m->q.ats = true;
 	m->q.test_hooks = true;

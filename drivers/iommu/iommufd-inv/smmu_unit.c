@@ -422,6 +422,7 @@ static int smmu_unit_enable(struct smmu_unit *u)
 	u->q.ats = idr0 & SMMU_IDR0_ATS;
 	u->q.vmid_bits = idr0 & SMMU_IDR0_VMID16 ? 16 : 8;
 	u->q.sid_bits = FIELD_GET(SMMU_IDR1_SIDSIZE, idr1);
+	u->q.ssid_bits = FIELD_GET(SMMU_IDR1_SSIDSIZE, idr1);
 
 	smmu_writel(u, smmu_readl(u, SMMU_REG_GERROR), SMMU_REG_GERRORN);
 	smmu_writel(u, SMMU_CR1_QUEUE, SMMU_REG_CR1);

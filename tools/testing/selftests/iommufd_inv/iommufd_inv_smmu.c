@@ -178,10 +178,200 @@ TEST_F(smmu, info)
 		  (1ULL << IOMMU_INV_ENTRY_IOTLB_RANGE) |
 		  (1ULL << IOMMU_INV_ENTRY_DEVTLB_PASID) |
 		  (1ULL << IOMMU_INV_ENTRY_DEVTLB_RANGE) |
+		  (1ULL << IOMMU_INV_ENTRY_PASID_CACHE_ALL) |
+		  (1ULL << IOMMU_INV_ENTRY_PASID_CACHE_PASID) |
 		  (1ULL << IOMMU_INV_ENTRY_SMMUV3_CMD), info.out_entry_types);
-	/* The CD cache is per stream: raw CFGI_CD commands carry it. */
-	e_pc_all(&self->b);
+	/* No VT-d descriptors. */
+	e_vtd_desc(&self->b, 0x16, 0, 0, 0);
 	test_inv_fails_at(0, EOPNOTSUPP, 0);
+}
+
+/*
+ * Widest SubstreamID the queue's SMMU has (IDR1.SSIDSIZE): the model's 16
+ * bits; QEMU's smmuv3 has no substreams (SSIDSIZE 0), so only SSID 0.
+ */
+#define SSID_BITS(_hooks) ((_hooks) ? 16 : 0)
+
+/*
+ * 4.3.4 CFGI_CD (0x05): dw0 31:12 SSID, 63:32 SID; dw1 0 Leaf. 4.3.5
+ * CFGI_CD_ALL (0x06): 63:32 SID. The PASID-cache entries become one per
+ * stream ID behind the HWPT, in the order of the guest's stream IDs, each
+ * with the physical stream ID; CFGI_CD with Leaf (the CD, as Linux's
+ * arm-smmu-v3 syncs one it wrote).
+ */
+TEST_F(smmu, golden_cd_cache)
+{
+	__u32 top = (1U << SSID_BITS(self->hooks)) - 1;
+	struct cmd c[3], c5[5];
+
+	e_pc_all(&self->b);
+	test_inv_ok();
+	if (self->hooks) {
+		ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 3, NULL));
+		EXPECT_EQ(SID(0x1000) | 0x06, c[0].dw[0]);
+		EXPECT_EQ(0, c[0].dw[1]);
+		EXPECT_EQ(SID(0x1100) | 0x06, c[1].dw[0]);
+		EXPECT_EQ(0, c[1].dw[1]);
+		EXPECT_EQ(0x46, c[2].dw[0]);
+	}
+	ebuf_reset(&self->b);
+	/* SSID 0xa5a5: its bits 0 and 2 sit next to the opcode's. */
+	e_pc_pasid(&self->b, self->hooks ? 0xa5a5 : 0);
+	test_inv_ok();
+	if (self->hooks) {
+		ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 3, NULL));
+		EXPECT_EQ(SID(0x1000) | 0x0a5a5005, c[0].dw[0]);
+		EXPECT_EQ(1, c[0].dw[1]);
+		EXPECT_EQ(SID(0x1100) | 0x0a5a5005, c[1].dw[0]);
+		EXPECT_EQ(1, c[1].dw[1]);
+		EXPECT_EQ(0x46, c[2].dw[0]);
+	}
+	ebuf_reset(&self->b);
+	/* The widest SSID the SMMU has, and the first past it. */
+	e_pc_pasid(&self->b, top);
+	test_inv_ok();
+	if (self->hooks) {
+		ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 3, NULL));
+		EXPECT_EQ(SID(0x1100) | 0x0ffff005, c[1].dw[0]);
+	}
+	ebuf_reset(&self->b);
+	e_iotlb_all(&self->b);
+	e_pc_pasid(&self->b, top + 1);
+	e_pc_all(&self->b);
+	test_inv_fails_at(IOMMU_INV_FLAG_CONTINUE, EINVAL, 1);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+	EXPECT_EQ(1, self->inv.out_num_failed);
+	EXPECT_EQ(3, self->inv.out_processed);
+	ebuf_reset(&self->b);
+	e_pc_pasid(&self->b, 1U << 20);
+	test_inv_fails_at(0, EINVAL, 0);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+	EXPECT_EQ(1, self->inv.out_num_failed);
+	if (self->hooks) {
+		/*
+		 * Nothing refused reached the queue: the entry before it
+		 * went in a run of its own, the one after it in the next.
+		 */
+		ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c5, 5, NULL));
+		EXPECT_EQ(0x0000004200000010, c5[0].dw[0]);
+		EXPECT_EQ(0x46, c5[1].dw[0]);
+		EXPECT_EQ(SID(0x1000) | 0x06, c5[2].dw[0]);
+		EXPECT_EQ(SID(0x1100) | 0x06, c5[3].dw[0]);
+		EXPECT_EQ(0x46, c5[4].dw[0]);
+	}
+}
+
+/*
+ * A HWPT without devices caches no CD: the PASID-cache entries succeed
+ * and send nothing; a device added later gets its own commands.
+ */
+TEST_F(smmu, cd_cache_without_devices)
+{
+	__u32 id = self->hwpt_id;
+	struct cmd c[3];
+	__u64 before, after;
+
+	ASSERT_EQ(0, smmu_alloc(self->fd, variant->queue, VMID + 1,
+				&self->hwpt_id));
+	e_pc_all(&self->b);
+	e_pc_pasid(&self->b, 0);
+	e_iotlb_pasid(&self->b, 3);
+	e_pc_all(&self->b);
+	if (!self->hooks) {
+		test_inv_ok();
+		return;
+	}
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 0, &before));
+	test_inv_ok();
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 2, &after));
+	EXPECT_EQ(before + 2, after);
+	EXPECT_EQ(0x0003004300000011, c[0].dw[0]);
+	EXPECT_EQ(0x46, c[1].dw[0]);
+	/* Nothing but PASID-cache entries: no run, no CMD_SYNC. */
+	ebuf_reset(&self->b);
+	e_pc_all(&self->b);
+	e_pc_pasid(&self->b, 0);
+	test_inv_ok();
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 0, &before));
+	EXPECT_EQ(after, before);
+	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, 0x30, 0x3000, 0));
+	test_inv_ok();
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 3, NULL));
+	EXPECT_EQ(SID(0x3000) | 0x06, c[0].dw[0]);
+	EXPECT_EQ(SID(0x3000) | 0x05, c[1].dw[0]);
+	EXPECT_EQ(1, c[1].dw[1]);
+	EXPECT_EQ(0x46, c[2].dw[0]);
+	self->hwpt_id = id;
+}
+
+/*
+ * With three devices a PASID-cache entry is three commands, and one may
+ * span two runs: 62 single-command entries leave two slots of the first
+ * run, so entry 62 (CFGI_CD_ALL) has two commands in the first run and
+ * its third in the second; entry 63 (CFGI_CD) is all in the second. A
+ * fault on any command comes back on its entry, with exactly the entries
+ * before it done, and the queue goes on.
+ */
+TEST_F(smmu, cd_cache_fault_on_its_entry)
+{
+	struct cmd c[10];
+	int i;
+
+	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, 0x12,
+			       self->hooks ? 0x1200 : self->psid_spare, 0));
+	for (i = 0; i < 62; i++)
+		e_iotlb_pasid(&self->b, i);
+	e_pc_all(&self->b);
+	e_pc_pasid(&self->b, self->hooks ? 0x5a5a : 0);
+	e_iotlb_all(&self->b);
+	if (!self->hooks) {
+		EXPECT_ERRNO(EOPNOTSUPP, queue_corrupt_desc(self->fd,
+							    self->hwpt_id,
+							    63, 1, 0, 62));
+		test_inv_ok();
+		return;
+	}
+	test_inv_ok();
+	/* The end of the first run, the second, and the next call's. */
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 10, NULL));
+	EXPECT_EQ(SID(0x1000) | 0x06, c[0].dw[0]);
+	EXPECT_EQ(SID(0x1100) | 0x06, c[1].dw[0]);
+	EXPECT_EQ(0x46, c[2].dw[0]);
+	EXPECT_EQ(SID(0x1200) | 0x06, c[3].dw[0]);
+	EXPECT_EQ(SID(0x1000) | 0x05a5a005, c[4].dw[0]);
+	EXPECT_EQ(SID(0x1100) | 0x05a5a005, c[5].dw[0]);
+	EXPECT_EQ(SID(0x1200) | 0x05a5a005, c[6].dw[0]);
+	for (i = 4; i < 7; i++)
+		EXPECT_EQ(1, c[i].dw[1]);
+	EXPECT_EQ(0x46, c[7].dw[0]);
+	EXPECT_EQ(0x0000004200000010, c[8].dw[0]);
+	EXPECT_EQ(0x46, c[9].dw[0]);
+
+	/* The second command of entry 63, in the second run: SID bit 30. */
+	ASSERT_EQ(0, queue_corrupt_desc(self->fd, self->hwpt_id, 63, 1, 0, 62));
+	test_inv_fails_at(0, EIO, 63);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+	EXPECT_EQ(64, self->inv.out_processed);
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 5, NULL));
+	EXPECT_EQ(SID(0x40001100) | 0x05a5a005, c[2].dw[0]);
+	EXPECT_EQ(0x46, c[4].dw[0]);
+	/*
+	 * The third command of entry 62, the first of the second run, with
+	 * its first two done: a reserved bit (CFGI_CD_ALL dw1 bit 1).
+	 */
+	ASSERT_EQ(0, queue_corrupt_desc(self->fd, self->hwpt_id, 62, 2, 1, 1));
+	test_inv_fails_at(IOMMU_INV_FLAG_CONTINUE, EIO, 62);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+	EXPECT_EQ(1, self->inv.out_num_failed);
+	EXPECT_EQ(65, self->inv.out_processed);
+	/* Its second command, the last of the first run. */
+	ASSERT_EQ(0, queue_corrupt_desc(self->fd, self->hwpt_id, 62, 1, 0, 62));
+	test_inv_fails_at(0, EIO, 62);
+	EXPECT_EQ(63, self->inv.out_processed);
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 2, NULL));
+	EXPECT_EQ(SID(0x40001100) | 0x06, c[0].dw[0]);
+	EXPECT_EQ(0x46, c[1].dw[0]);
+	test_inv_ok();
 }
 
 /* 4.4.1 TLBI_NH_ALL (0x10): 47:32 VMID. 4.4.2 TLBI_NH_ASID: 63:48 ASID. */
@@ -585,22 +775,36 @@ TEST_F(smmu, atc_size_and_ssid_agree)
 
 /*
  * The batch the model and the SMMU are compared on, with entry @at (if
- * below 72) replaced by the raw command @dw0/@dw1.
+ * below 72) replaced by the raw command @dw0/@dw1, or (@pc) by a
+ * PASID_CACHE_PASID entry for SSID @dw0. With two devices behind the
+ * HWPT, each PASID-cache entry is two commands: entry 61's are the last
+ * of the first run and the first of the second.
  */
-static void agree_batch(struct ebuf *b, unsigned int at, __u64 dw0, __u64 dw1)
+static void agree_batch(struct ebuf *b, unsigned int at, bool pc, __u64 dw0,
+			__u64 dw1)
 {
 	unsigned int i;
 
 	ebuf_reset(b);
 	for (i = 0; i < 72; i++) {
 		if (i == at) {
-			e_smmu_cmd(b, dw0, dw1);
+			if (pc)
+				e_pc_pasid(b, dw0);
+			else
+				e_smmu_cmd(b, dw0, dw1);
 			continue;
 		}
 		switch (i) {
 		case 0:
 		case 7:
 			e_iotlb_all(b);
+			break;
+		case 8:
+		case 61:
+			e_pc_all(b);
+			break;
+		case 9:
+			e_pc_pasid(b, 0);
 			break;
 		case 2:
 			e_iotlb_range(b, 3, 0x1000, 0x3000,
@@ -635,17 +839,25 @@ TEST(model_and_hardware_agree)
 {
 	static const struct {
 		__u32 at;
+		bool pc;
 		__u64 dw0, dw1;
 		int err;
 	} faults[] = {
-		{ 72, 0, 0, 0 },			/* no fault */
-		{ 1, 0x91, 0, EOPNOTSUPP },		/* unknown opcode */
-		{ 3, SID(VSID_PLAIN) | 0x5405, 1, EINVAL },	/* CFGI_CD SSec */
-		{ 0, 0x50, 0, EOPNOTSUPP },
-		{ 4, SID(VSID_PLAIN) | 0x0406, 0, EINVAL },	/* CFGI_CD_ALL SSec */
-		{ 5, 0x0000000000213012, 0x0000000000200501, 0 }, /* valid */
-		{ 7, 0x7f, 0, EOPNOTSUPP },	/* the last of the first run */
-		{ 70, 0xff, 0, EOPNOTSUPP },	/* in the second run */
+		{ 72, false, 0, 0, 0 },			/* no fault */
+		{ 1, false, 0x91, 0, EOPNOTSUPP },	/* unknown opcode */
+		/* CFGI_CD SSec */
+		{ 3, false, SID(VSID_PLAIN) | 0x5405, 1, EINVAL },
+		{ 0, false, 0x50, 0, EOPNOTSUPP },
+		/* CFGI_CD_ALL SSec */
+		{ 4, false, SID(VSID_PLAIN) | 0x0406, 0, EINVAL },
+		/* valid */
+		{ 5, false, 0x0000000000213012, 0x0000000000200501, 0 },
+		{ 7, false, 0x7f, 0, EOPNOTSUPP },	/* the last of the first run */
+		{ 70, false, 0xff, 0, EOPNOTSUPP },	/* in the second run */
+		/* An SSID neither SMMU has (model 16 bits, QEMU none). */
+		{ 9, true, 0x10000, 0, EINVAL },
+		{ 61, true, 0x10000, 0, EINVAL },	/* across the runs */
+		{ 61, true, 0, 0, 0 },			/* valid, across them */
 	};
 	int fd = open(DEV_PATH, O_RDWR);
 	__u32 ids[2], queue[2] = { IOMMU_INV_SMMU_QUEUE_MODEL,
@@ -665,19 +877,25 @@ TEST(model_and_hardware_agree)
 			ASSERT_EQ(0, errno);
 		}
 	}
-	ASSERT_LE(2, pci_rids(rids, 16));
-	for (q = 0; q < 2; q++)
+	ASSERT_LE(3, pci_rids(rids, 16));
+	for (q = 0; q < 2; q++) {
 		ASSERT_EQ(0, smmu_vdev(fd, ids[q], VSID_PLAIN, rids[1], 0));
+		ASSERT_EQ(0, smmu_vdev(fd, ids[q], VSID_ATS, rids[2], 0));
+	}
 
 	ebuf_init(&b, 8192);
 	for (f = 0; f < ARRAY_SIZE(faults); f++) {
-		agree_batch(&b, faults[f].at, faults[f].dw0, faults[f].dw1);
+		agree_batch(&b, faults[f].at, faults[f].pc, faults[f].dw0,
+			    faults[f].dw1);
 		ASSERT_EQ(0, inv_on_both(fd, ids, &b, NULL, res, inv));
 		EXPECT_SAME_ON_BOTH(res, inv);
 		EXPECT_EQ(faults[f].err ? faults[f].at : b.num,
 			  inv[1].out_first_error);
-		if (faults[f].err)
+		if (faults[f].err) {
 			EXPECT_EQ(-faults[f].err, res[1][0].error);
+			EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL,
+				  res[1][0].hw_error);
+		}
 		/* The model's last command is the CMD_SYNC before @at. */
 		ASSERT_EQ(0, queue_log(fd, ids[0], c, 2, NULL));
 		EXPECT_EQ(0x46, c[1].dw[0]);

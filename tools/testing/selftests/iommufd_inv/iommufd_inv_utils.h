@@ -315,6 +315,22 @@ static inline int queue_corrupt(int fd, __u32 hwpt, __u32 index, __u32 word,
 	return _test_op(fd, &cmd);
 }
 
+/*
+ * Flip a bit of descriptor or command @k (0 the first) of entry @index in
+ * the next call.
+ */
+static inline int queue_corrupt_desc(int fd, __u32 hwpt, __u32 index,
+				     __u32 k, __u32 word, __u32 bit)
+{
+	struct iommu_inv_test_cmd cmd = {
+		.op = IOMMU_INV_TEST_OP_QUEUE_CORRUPT_DESC, .id = hwpt,
+		.queue_corrupt_desc = { .index = index, .desc = k,
+					.word = word, .bit = bit },
+	};
+
+	return _test_op(fd, &cmd);
+}
+
 /* --- entry arrays ------------------------------------------------------- */
 
 struct ebuf {

@@ -154,19 +154,6 @@ static __u64 vtd_valid(int fd, __u32 hwpt, __u32 cache)
 	return cmd.vtd_query.out_valid;
 }
 
-/* Flip a bit of descriptor @k of entry @index in the next call. */
-static int queue_corrupt_desc(int fd, __u32 hwpt, __u32 index, __u32 k,
-			      __u32 word, __u32 bit)
-{
-	struct iommu_inv_test_cmd cmd = {
-		.op = IOMMU_INV_TEST_OP_QUEUE_CORRUPT_DESC, .id = hwpt,
-		.queue_corrupt_desc = { .index = index, .desc = k,
-					.word = word, .bit = bit },
-	};
-
-	return _test_op(fd, &cmd);
-}
-
 /* Fill the fixture HWPT's model; slots are handed out in order. */
 #define fill(_cache, _did, _pasid, _sid, _addr, _size)			\
 	ASSERT_LE(0, vtd_fill(self->fd, self->hwpt_id,			\
