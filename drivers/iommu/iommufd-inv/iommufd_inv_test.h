@@ -271,6 +271,8 @@ enum {
 	IOMMU_INV_VTD_CACHE_DEVTLB,
 	/* PASID-table entries: DID, PASID. */
 	IOMMU_INV_VTD_CACHE_PASID,
+	/* A device's TLB for its requests without PASID: source ID, range. */
+	IOMMU_INV_VTD_CACHE_DEVTLB_NP,
 	IOMMU_INV_VTD_NUM_CACHES,
 };
 

@@ -22,7 +22,8 @@
  * model's decoder: the model checks what comes out) and rebuilt with the
  * host's identifiers, never passed on: the guest's DID is replaced, its
  * PASID goes through the window, its source ID names a device of the HWPT.
- * A guest's IOTLB invalidate (6.5.2.3) becomes what IOTLB_ALL does.
+ * A guest's IOTLB invalidate (6.5.2.3) becomes what IOTLB_ALL does; its
+ * device-TLB invalidate without PASID (6.5.2.5) stays one, to the host SID.
  */
 #include <linux/bitfield.h>
 #include <linux/log2.h>
@@ -58,6 +59,10 @@
 #define PDEVTLB_QW0_PFSID_HI	GENMASK_ULL(63, 52)
 #define PDEVTLB_QW1_G		BIT_ULL(0)
 #define PDEVTLB_QW1_S		BIT_ULL(11)
+/* Device-TLB invalidate (6.5.2.5): MIP, SID; PFSID as in 6.5.2.6. */
+#define DEVTLB_QW0_MIP		GENMASK_ULL(20, 16)
+#define DEVTLB_QW0_SID		GENMASK_ULL(47, 32)
+#define DEVTLB_QW1_S		BIT_ULL(0)
 /* IOTLB invalidate (6.5.2.3): drain writes, drain reads. */
 #define IOTLB_QW0_DW		BIT_ULL(6)
 #define IOTLB_QW0_DR		BIT_ULL(7)
@@ -311,16 +316,48 @@ static int vtd_encode_devtlb(struct vtd_hwpt *vh, u32 virt_id, u32 pasid,
 }
 
 /*
+ * Device-TLB invalidate (6.5.2.5), for what a device of the HWPT cached
+ * for requests without PASID: the VDEV's SID, PFSID and queue depth (MIP),
+ * the guest's S and address (@qw1, reserved bits clear).
+ */
+static int vtd_encode_devtlb_nopasid(struct vtd_hwpt *vh, u32 virt_id,
+				     u64 qw1, struct iommu_inv_vtd_desc *d)
+{
+	struct iommu_inv_vdev *vdev;
+	struct vtd_dev *vd;
+
+	vdev = iommu_inv_hwpt_vdev(&vh->core, virt_id);
+	if (!vdev)
+		return -ENODEV;
+	vd = to_vtd_dev(vdev);
+	if (!vd->ats)
+		return -EINVAL;
+	d->qw[0] = FIELD_PREP(QW0_TYPE, VTD_DESC_DEVTLB) |
+		   FIELD_PREP(PDEVTLB_QW0_PFSID_LO, vd->pfsid & 0xf) |
+		   FIELD_PREP(DEVTLB_QW0_MIP, vd->qdep) |
+		   FIELD_PREP(DEVTLB_QW0_SID, vd->sid) |
+		   FIELD_PREP(PDEVTLB_QW0_PFSID_HI, vd->pfsid >> 4);
+	d->qw[1] = qw1;
+	return 0;
+}
+
+/*
  * Raw guest descriptors (IOMMU_INV_ENTRY_VTD_DESC): the bits each accepted
  * type defines, per quadword, from the layouts of 6.5.2.2 (PASID-cache),
- * 6.5.2.3 (IOTLB), 6.5.2.4 (PASID-based IOTLB) and 6.5.2.6 (PASID-based
- * device-TLB). Every other bit is reserved. The type's high bits 11:9 are
- * part of the type: these four types have them clear.
+ * 6.5.2.3 (IOTLB), 6.5.2.4 (PASID-based IOTLB), 6.5.2.5 (device-TLB) and
+ * 6.5.2.6 (PASID-based device-TLB). Every other bit is reserved. The
+ * type's high bits 11:9 are part of the type: these five types have them
+ * clear.
  */
 static const u64 vtd_raw_fields[][4] = {
 	[VTD_DESC_IOTLB] = {
 		QW0_TYPE | QW0_GRAN | IOTLB_QW0_DW | IOTLB_QW0_DR | QW0_DID,
 		QW1_ADDR | PIOTLB_QW1_IH | PIOTLB_QW1_AM,
+	},
+	[VTD_DESC_DEVTLB] = {
+		QW0_TYPE | PDEVTLB_QW0_PFSID_LO | DEVTLB_QW0_MIP |
+		DEVTLB_QW0_SID | PDEVTLB_QW0_PFSID_HI,
+		QW1_ADDR | DEVTLB_QW1_S,
 	},
 	[VTD_DESC_PIOTLB] = {
 		QW0_TYPE | QW0_GRAN | QW0_DID | QW0_PASID,
@@ -424,6 +461,17 @@ static int vtd_encode_raw(struct vtd_hwpt *vh,
 		/* G, S and the address are the guest's; the rest the host's. */
 		return vtd_encode_devtlb(vh, FIELD_GET(PDEVTLB_QW0_SID, qw[0]),
 					 FIELD_GET(QW0_PASID, qw[0]), qw[1], d);
+	case VTD_DESC_DEVTLB:
+		/*
+		 * As Linux sends for a device's requests without PASID
+		 * (qi_flush_dev_iotlb()): S and the address are the guest's;
+		 * SID, PFSID and MIP the host's (MIP is the device's queue
+		 * depth, which the unit paces its requests by: not the
+		 * guest's to set).
+		 */
+		return vtd_encode_devtlb_nopasid(vh,
+						 FIELD_GET(DEVTLB_QW0_SID, qw[0]),
+						 qw[1], d);
 	}
 	return -EOPNOTSUPP;
 iqe:

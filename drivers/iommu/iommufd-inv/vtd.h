@@ -7,6 +7,7 @@
 #ifndef __IOMMUFD_INV_VTD_H
 #define __IOMMUFD_INV_VTD_H
 
+#include <linux/bitfield.h>
 #include <linux/err.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -19,6 +20,7 @@ struct iommu_inv_vtd_desc {
 
 /* Descriptor types (VT-d spec 6.5.2), bits 3:0 of the first quadword. */
 #define VTD_DESC_IOTLB		0x2
+#define VTD_DESC_DEVTLB		0x3
 #define VTD_DESC_WAIT		0x5
 #define VTD_DESC_PIOTLB		0x6
 #define VTD_DESC_PC		0x7
@@ -65,6 +67,26 @@ struct iommu_inv_vtd_desc {
 #define VTD_WAIT_DATA		GENMASK_ULL(63, 32)
 /* PASID-based device-TLB invalidate (6.5.2.6): the device's source ID. */
 #define VTD_PDEVTLB_SID		GENMASK_ULL(31, 16)
+/* Device-TLB invalidate (6.5.2.5, no PASID): the device's source ID. */
+#define VTD_DEVTLB_SID		GENMASK_ULL(47, 32)
+
+/*
+ * Whether @d is a device-TLB invalidation, with or without PASID, which
+ * waits for the device; *@sid its source ID.
+ */
+static inline bool vtd_desc_devtlb(const struct iommu_inv_vtd_desc *d,
+				   u16 *sid)
+{
+	switch (d->qw[0] & 0xf) {
+	case VTD_DESC_DEVTLB:
+		*sid = FIELD_GET(VTD_DEVTLB_SID, d->qw[0]);
+		return true;
+	case VTD_DESC_PDEVTLB:
+		*sid = FIELD_GET(VTD_PDEVTLB_SID, d->qw[0]);
+		return true;
+	}
+	return false;
+}
 
 /* Most descriptors one submit carries, the fencing wait included. */
 #define VTD_QUEUE_BATCH		(64 + 1)

@@ -146,6 +146,7 @@ static void fake_run(struct vtd_fake *f)
 {
 	struct iommu_inv_vtd_desc *d;
 	u32 *status;
+	u16 sid;
 
 	if (f->dead || f->late || !(f->gsts & VTD_GSTS_QIES) ||
 	    (f->fsts & VTD_FSTS_STOP))
@@ -157,11 +158,6 @@ static void fake_run(struct vtd_fake *f)
 			return;
 		}
 		switch (d->qw[0] & 0xf) {
-		case VTD_DESC_PDEVTLB:
-			if (fake_hung(f, FIELD_GET(VTD_PDEVTLB_SID, d->qw[0])))
-				fake_pend(f, FIELD_GET(VTD_PDEVTLB_SID,
-						       d->qw[0]));
-			break;
 		case VTD_DESC_WAIT:
 			/* A fence: held while an invalidation is outstanding. */
 			if (f->npending || f->ice_hold)
@@ -179,6 +175,10 @@ static void fake_run(struct vtd_fake *f)
 					   FIELD_GET(VTD_WAIT_DATA, d->qw[0]));
 			}
 			break;
+		default:
+			/* With or without PASID: both wait for the device. */
+			if (vtd_desc_devtlb(d, &sid) && fake_hung(f, sid))
+				fake_pend(f, sid);
 		}
 		f->iqh = (f->iqh + 1) % FAKE_IQ_LEN;
 	}

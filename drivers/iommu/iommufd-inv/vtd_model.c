@@ -12,7 +12,8 @@
  * VTD_FILL), tagged as a scalable-mode unit tags them (6.2.1): first-stage
  * and nested IOTLB and paging-structure entries by domain ID and PASID,
  * second-stage-only entries by domain ID alone, PASID-cache entries by
- * domain ID and PASID, device-TLB entries by source ID and PASID. Each
+ * domain ID and PASID, device-TLB entries by source ID and PASID, or
+ * (requests without PASID) by source ID alone. Each
  * descriptor it carries out evicts exactly what its section of 6.5.2 says
  * it invalidates, and nothing more, so a flush that leaves a translation
  * the specification says must go shows in IOMMU_INV_TEST_OP_VTD_QUERY.
@@ -90,7 +91,8 @@ static u64 bits(u64 qw, unsigned int hi, unsigned int lo)
 /*
  * Reserved bits per descriptor type and quadword, from the layouts of
  * 6.5.2.2 (PASID-cache), 6.5.2.3 (IOTLB), 6.5.2.4 (PASID-based IOTLB),
- * 6.5.2.6 (PASID-based device-TLB) and 6.5.2.8 (invalidation wait). The
+ * 6.5.2.5 (device-TLB), 6.5.2.6 (PASID-based device-TLB) and 6.5.2.8
+ * (invalidation wait). The
  * type's upper bits 11:9 are checked with the type.
  */
 struct model_layout {
@@ -102,6 +104,9 @@ static const struct model_layout model_layouts[] = {
 	/* IOTLB: 3:0 type, 5:4 G, 6 DW, 7 DR, 31:16 DID; AM, IH, ADDR. */
 	{ VTD_DESC_IOTLB, { 0xffffffff0000f100ULL, 0x0000000000000f80ULL,
 			    ~0ULL, ~0ULL } },
+	/* DEVTLB: 15:12 + 63:52 PFSID, 20:16 MIP, 47:32 SID; 0 S, 63:12 ADDR. */
+	{ VTD_DESC_DEVTLB, { 0x000f0000ffe001f0ULL, 0x0000000000000ffeULL,
+			     ~0ULL, ~0ULL } },
 	/* Wait: 4 IF, 5 SW, 6 FN, 7 PD, 63:32 data; 63:2 address. */
 	{ VTD_DESC_WAIT, { 0x00000000fffff100ULL, 0x3ULL, ~0ULL, ~0ULL } },
 	/* P_IOTLB: 5:4 G, 31:16 DID, 51:32 PASID; AM, IH, ADDR. */
@@ -200,17 +205,17 @@ static void model_sel_am(struct model_sel *s, u64 qw1)
 }
 
 /*
- * A device-TLB range (6.5.2.6, as in PCIe ATS): S = 0 is the page at
- * ADDR; with S = 1 the lowest clear address bit from bit 12 up, bit b,
- * makes the range 2^(b + 1) bytes, aligned; bits 12 to 63 all set is
- * every address.
+ * A device-TLB range (6.5.2.5, 6.5.2.6, as in PCIe ATS): S (bit @s_bit of
+ * quadword 1) = 0 is the page at ADDR; with S = 1 the lowest clear address
+ * bit from bit 12 up, bit b, makes the range 2^(b + 1) bytes, aligned;
+ * bits 12 to 63 all set is every address.
  */
-static void model_sel_ats(struct model_sel *s, u64 qw1)
+static void model_sel_ats(struct model_sel *s, u64 qw1, unsigned int s_bit)
 {
 	u64 addr = qw1 & ~0xfffULL;
 	unsigned int b;
 
-	if (!bits(qw1, 11, 11)) {
+	if (!bits(qw1, s_bit, s_bit)) {
 		s->first = addr;
 		s->last = addr + 0xfff;
 		return;
@@ -281,8 +286,19 @@ static void model_apply(struct vtd_model *m, const struct iommu_inv_vtd_desc *d)
 		s.by_sid = true;
 		s.by_pasid = true;
 		s.sid = bits(d->qw[0], 31, 16);
-		model_sel_ats(&s, d->qw[1]);
+		model_sel_ats(&s, d->qw[1], 11);
 		model_evict(m, IOMMU_INV_VTD_CACHE_DEVTLB, &s);
+		break;
+	case VTD_DESC_DEVTLB:
+		/*
+		 * 6.5.2.5: one device's entries for its requests without
+		 * PASID, in the range; PASID-tagged ones are 6.5.2.6's (Linux
+		 * sends this one for IOMMU_NO_PASID translations only).
+		 */
+		s.by_sid = true;
+		s.sid = bits(d->qw[0], 47, 32);
+		model_sel_ats(&s, d->qw[1], 0);
+		model_evict(m, IOMMU_INV_VTD_CACHE_DEVTLB_NP, &s);
 		break;
 	}
 }
@@ -304,7 +320,8 @@ static int model_submit(struct iommu_inv_vtd_queue *q,
 {
 	struct vtd_model *m = container_of(q, struct vtd_model, q);
 	struct iommu_inv_vtd_desc *wait = &descs[n];
-	unsigned int i;
+	unsigned int i, type;
+	u16 sid;
 
 	if (!++m->seq)
 		m->seq = 1;
@@ -320,9 +337,12 @@ static int model_submit(struct iommu_inv_vtd_queue *q,
 			*hw_error = IOMMU_INV_HWERR_VTD_IQE;
 			return -EIO;
 		}
-		if (bits(descs[i].qw[0], 3, 0) == VTD_DESC_PDEVTLB &&
-		    m->timeout_armed &&
-		    bits(descs[i].qw[0], 31, 16) == m->timeout_sid) {
+		/* Device-TLB invalidations, with (31:16) or without PASID. */
+		type = bits(descs[i].qw[0], 3, 0);
+		sid = type == VTD_DESC_PDEVTLB ? bits(descs[i].qw[0], 31, 16) :
+						 bits(descs[i].qw[0], 47, 32);
+		if ((type == VTD_DESC_PDEVTLB || type == VTD_DESC_DEVTLB) &&
+		    m->timeout_armed && sid == m->timeout_sid) {
 			m->timeout_armed = false;
 			*hw_error = IOMMU_INV_HWERR_VTD_ITE;
 			return -ETIMEDOUT;
@@ -373,7 +393,8 @@ struct iommu_inv_vtd_queue *iommu_inv_vtd_model_create(void)
  * @q: a model queue
  * @sid: the device's source ID
  *
- * The next PASID-based device-TLB descriptor to @sid times out (ITE).
+ * The next device-TLB descriptor (with or without PASID) to @sid times out
+ * (ITE).
  *
  * Return: 0, or -EOPNOTSUPP if @q is not a model.
  */

@@ -259,9 +259,10 @@ static bool vtd_run_has_devtlb(const struct iommu_inv_vtd_desc *descs,
 			       unsigned int n)
 {
 	unsigned int i;
+	u16 sid;
 
 	for (i = 0; i < n; i++)
-		if ((descs[i].qw[0] & 0xf) == VTD_DESC_PDEVTLB)
+		if (vtd_desc_devtlb(&descs[i], &sid))
 			return true;
 	return false;
 }
@@ -274,13 +275,14 @@ static unsigned int vtd_devtlb_fault(const struct iommu_inv_vtd_desc *descs,
 				     unsigned int n, u16 sid)
 {
 	unsigned int i, first = n;
+	u16 dsid;
 
 	for (i = 0; i < n; i++) {
-		if ((descs[i].qw[0] & 0xf) != VTD_DESC_PDEVTLB)
+		if (!vtd_desc_devtlb(&descs[i], &dsid))
 			continue;
 		if (first == n)
 			first = i;
-		if (FIELD_GET(VTD_PDEVTLB_SID, descs[i].qw[0]) == sid)
+		if (dsid == sid)
 			return i;
 	}
 	return first == n ? 0 : first;

@@ -1156,6 +1156,74 @@ TEST_F(vtd, raw_golden_pdevtlb_pfsid)
 }
 
 /*
+ * 6.5.2.5 device-TLB invalidate (no PASID), as Linux's qi_flush_dev_iotlb()
+ * sends it for a device's requests without PASID: 3:0 type 3, 15:12
+ * PFSID[3:0], 20:16 MIP, 47:32 SID, 63:52 PFSID[15:4]; qword 1: 0 S, 63:12
+ * address. The guest's MIP (3) and PFSID (0xabcf) are replaced by the
+ * VDEV's queue depth and PFSID (8, 0); its SID 0x10 is VIRT_A, host 0xf8;
+ * S and the address pass as the guest wrote them.
+ */
+TEST_F(vtd, raw_golden_devtlb)
+{
+	/* S: the 8 KiB block at 0x6000 (bit 12 clear). */
+	e_raw(0xabc000100003f003, 0x0000000000006001);
+	expect_one(0x000000f800080003, 0x0000000000006001);
+	/* One page, S clear. */
+	e_raw(0x0000001000000003, 0x0000000012345000);
+	expect_one(0x000000f800080003, 0x0000000012345000);
+	/* Everything, as Linux's cache_tag_flush_devtlb_all() encodes it. */
+	e_raw(0x0000001000000003, 0x7ffffffffffff001);
+	expect_one(0x000000f800080003, 0x7ffffffffffff001);
+}
+
+/* A VF's PFSID and a queue depth of 31, from the VDEV. */
+TEST_F(vtd, raw_golden_devtlb_pfsid)
+{
+	if (on_hw())
+		SKIP(return, "QEMU treats the PFSID bits as reserved");
+	ASSERT_EQ(0, vtd_vdev(self->fd, self->hwpt_id, 0x20, 0x0101, 0x1234,
+			      31, IOMMU_INV_VTD_DEV_ATS, NULL));
+	e_raw(0x0000002000000003, 0x0000000000007000);
+	expect_one(0x12300101001f4003, 0x0000000000007000);
+}
+
+/*
+ * What a device-TLB invalidate without PASID evicts (model): the device's
+ * entries for its requests without PASID in the range, not its
+ * PASID-tagged ones (6.5.2.6's), nor another device's.
+ */
+TEST_F(vtd, raw_flush_devtlb_nopasid)
+{
+	if (on_hw())
+		SKIP(return, MODEL_ONLY);
+	fill(DEVTLB_NP, 0, 0, SID_A, 0x6000, PAGE);		/* 0: goes */
+	fill(DEVTLB_NP, 0, 0, SID_A, 0x7000, PAGE);		/* 1: goes */
+	fill(DEVTLB_NP, 0, 0, SID_A, 0x8000, PAGE);		/* 2: past */
+	fill(DEVTLB_NP, 0, 0, SID_A, 0x5000, PAGE);		/* 3: before */
+	fill(DEVTLB_NP, 0, 0, SID_B, 0x6000, PAGE);		/* 4 */
+	fill(DEVTLB_NP, 0, 0, SID_A, 0xfffffffffffff000, PAGE); /* 5 */
+	fill(DEVTLB, 0, HP(0), SID_A, 0x6000, PAGE);		/* 0: stays */
+
+	e_raw(0x0000001000000003, 0x0000000000006001);
+	test_inv_ok();
+	EXPECT_EQ(0x3c, valid(DEVTLB_NP));
+	EXPECT_EQ(0x1, valid(DEVTLB));
+	/* Linux's "everything": the top page too, still one device. */
+	ebuf_reset(&self->b);
+	e_raw(0x0000001000000003, 0x7ffffffffffff001);
+	test_inv_ok();
+	EXPECT_EQ(0x10, valid(DEVTLB_NP));
+	EXPECT_EQ(0x1, valid(DEVTLB));
+	/* PASID-based device-TLB invalidations leave these alone. */
+	fill(DEVTLB_NP, 0, 0, SID_A, 0x6000, PAGE);		/* 0 */
+	ebuf_reset(&self->b);
+	e_devtlb_pasid(&self->b, VIRT_A, 0);
+	test_inv_ok();
+	EXPECT_EQ(0x11, valid(DEVTLB_NP));
+	EXPECT_EQ(0x0, valid(DEVTLB));
+}
+
+/*
  * 6.5.2.2 PASID-cache: 3:0 type 7, 5:4 G (00b domain-selective, 01b
  * PASID-selective, 11b global), 31:16 DID, 51:32 PASID. Global is the
  * guest's whole unit: on the host, the HWPT's domain.
@@ -1306,7 +1374,7 @@ TEST_F(vtd, raw_refused_types)
 {
 	static const __u64 refused[] = {
 		0x0000000000420011,	/* 1 context-cache, global */
-		0x0000000000100003,	/* 3 device-TLB without PASID */
+		0x0000001000000203,	/* 3 with 11:9 set: type 0x13 */
 		0x0000000000000014,	/* 4 interrupt-entry cache */
 		0x0000000100000025,	/* 5 wait, status write */
 		0x0000000000000000,	/* 0 */
@@ -1381,10 +1449,22 @@ TEST_F(vtd, raw_reserved_bits_iqe)
 		{ 0x0000000500100008, 0x0000000000005400 }, /* qw1 bit 10 */
 		{ 0x0000000500100008, 0x5000, 1ULL << 12 },	/* qw2 bit 12 */
 		{ 0x0000000500100008, 0x5000, 0, 1ULL << 62 }, /* qw3 bit 62 */
+		/* Device-TLB (6.5.2.5) */
+		{ 0x0000001000000013, 0x5000 },		/* qw0 bit 4 */
+		{ 0x0000001000000103, 0x5000 },		/* qw0 bit 8 */
+		{ 0x0000001000200003, 0x5000 },		/* qw0 bit 21 */
+		{ 0x0000001080000003, 0x5000 },		/* qw0 bit 31 */
+		{ 0x0001001000000003, 0x5000 },		/* qw0 bit 48 */
+		{ 0x0008001000000003, 0x5000 },		/* qw0 bit 51 */
+		{ 0x0000001000000003, 0x5002 },		/* qw1 bit 1 */
+		{ 0x0000001000000003, 0x5800 },		/* qw1 bit 11 */
+		{ 0x0000001000000003, 0x5000, 1ULL << 3 },	/* qw2 bit 3 */
+		{ 0x0000001000000003, 0x5000, 0, 1ULL << 63 }, /* qw3 bit 63 */
 		/* The descriptor is checked before the identifiers. */
 		{ 0x0000010000420026, 0, 0x4 },		/* PASID outside */
 		{ 0x0000000500990008, 0x5000, 0, 0x2 },	/* no such SID */
 		{ 0x0000000500110008, 0x5000, 0x8 },	/* SID without ATS */
+		{ 0x0000009900000103, 0x5000 },		/* no such SID, type 3 */
 	};
 	struct desc d[3];
 	__u64 before = 0, after;
@@ -1443,6 +1523,10 @@ TEST_F(vtd, raw_identifier_checks)
 		{ 0x0000000500990008, 0x5000, ENODEV },	/* no SID 0x99 */
 		{ 0x0000000500f80008, 0x5000, ENODEV },	/* a host SID */
 		{ 0x0000000500110008, 0x5000, EINVAL },	/* VIRT_B: no ATS */
+		/* Device-TLB without PASID: the same three. */
+		{ 0x0000009900000003, 0x5000, ENODEV },
+		{ 0x000000f800000003, 0x5000, ENODEV },
+		{ 0x0000001100000003, 0x5000, EINVAL },
 	};
 	unsigned int i;
 
@@ -1499,6 +1583,8 @@ TEST_F(vtd, raw_model_and_hardware_agree)
 		{ none, 0, 40, 0, 13 },	/* in the DID-only IOTLB's 64 */
 		{ none, 4, 0, 1, 3 },	/* device-TLB qword 1 bit 3 */
 		{ none, 5, 0, 3, 0 },	/* PASID-cache qword 3 */
+		{ 7, none },		/* device-TLB, no PASID: qw0 bit 8 */
+		{ none, 7, 0, 1, 5 },	/* its qword 1 bit 5 */
 	};
 	int fd = self->fd;
 	__u32 ids[2];
@@ -1532,6 +1618,8 @@ TEST_F(vtd, raw_model_and_hardware_agree)
 		e_vtd_desc(&b, 0x0000000000420037, 0, 0, 0);
 		e_vtd_desc(&b, 0x0000000100420026, 0,
 			   faults[f][0] == 6 ? 1ULL << 20 : 0, 0);
+		e_vtd_desc(&b, faults[f][0] == 7 ? 0x0000001000000103 :
+			   0x0000001000000003, 0x0000000000007001, 0, 0);
 		for (q = 0; q < 2; q++) {
 			if (q && !hooks) {
 				_test_inv(fd, ids[q], &b, 0, res[q], 8, &inv[q]);
