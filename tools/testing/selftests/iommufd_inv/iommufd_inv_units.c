@@ -122,6 +122,30 @@ TEST_F(vtd_unit, hung_device_fails_its_entry)
 }
 
 /*
+ * The same with raw device-TLB invalidations without PASID (6.5.2.5, type
+ * 3, SID in 47:32): the run waits as long for them, and the ITE lands on
+ * the hung device's entry, not on the run's first device-TLB entry.
+ */
+TEST_F(vtd_unit, hung_device_nopasid_fails_its_entry)
+{
+	ebuf_reset(&self->b);
+	e_iotlb_all(&self->b);
+	e_vtd_desc(&self->b, (__u64)VIRT_B << 32 | 3, 0x5000, 0, 0);
+	e_vtd_desc(&self->b, (__u64)VIRT_A << 32 | 3, 0x7ffffffffffff001, 0,
+		   0);
+	e_pc_all(&self->b);
+	ASSERT_EQ(0, unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_HUNG_DEVICE,
+				SID_A));
+	test_inv_fails_at(0, ETIMEDOUT, 2);
+	EXPECT_EQ(IOMMU_INV_HWERR_VTD_ITE, self->res[0].hw_error);
+	EXPECT_EQ(3, self->inv.out_processed);
+	EXPECT_EQ(1, self->inv.out_num_failed);
+	ASSERT_EQ(0, unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_HUNG_DEVICE,
+				NO_SID));
+	test_inv_ok();
+}
+
+/*
  * The hung device in the trace events (events/iommufd_inv/): one unit
  * fault (FSTS.ITE, at a slot of the queue), one recovery that succeeded,
  * the failed entry and the call. Skips on a kernel without tracing unless
