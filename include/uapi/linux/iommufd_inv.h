@@ -493,9 +493,11 @@ struct iommu_inv_entry_pc_pasid {
  * device-TLB invalidation is a &struct iommu_inv_vdev_alloc.virt_id
  * (-ENODEV if none; -EINVAL without IOMMU_INV_VTD_DEV_ATS) and becomes
  * that device's host SID, PFSID and queue depth. Accepted: PASID-based
- * IOTLB, PASID-cache and PASID-based device-TLB invalidations, and the
- * IOTLB invalidation, which (global, domain- or page-selective) becomes
- * what IOMMU_INV_ENTRY_IOTLB_ALL does. Any other type fails with
+ * IOTLB, PASID-cache and PASID-based device-TLB invalidations, the
+ * device-TLB invalidation without PASID (its source ID as for the
+ * PASID-based one), and the IOTLB invalidation, which (global, domain- or
+ * page-selective) becomes what IOMMU_INV_ENTRY_IOTLB_ALL does. Any other
+ * type fails with
  * -EOPNOTSUPP (the VMM handles wait, context-cache and interrupt-entry
  * cache descriptors itself); a reserved bit or granularity fails with -EIO
  * and hw_error IOMMU_INV_HWERR_VTD_IQE, as the guest's unit would report
