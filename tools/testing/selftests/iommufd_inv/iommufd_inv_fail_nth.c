@@ -443,6 +443,7 @@ static void prep_vtd_raw_inv(struct __test_metadata *_metadata,
 	e_vtd_desc(&c->b, 0x0000000200420008, 0x5000, 0, 0);
 	e_vtd_desc(&c->b, 0x0000000000420007, 0, 0, 1);
 	e_iotlb_pasid(&c->b, 3);
+	e_vtd_desc(&c->b, 0x0000004200000003, 0x5001, 0, 0);	/* no PASID */
 	memset(&c->inv, 0, sizeof(c->inv));
 	memset(c->res, 0, sizeof(c->res));
 }
@@ -451,7 +452,7 @@ static void check_vtd_raw_inv(struct __test_metadata *_metadata,
 			      struct nth_ctx *c, int rc)
 {
 	if (rc == -EINVAL) {
-		ASSERT_EQ(5, c->inv.out_processed);
+		ASSERT_EQ(6, c->inv.out_processed);
 		ASSERT_EQ(1, c->inv.out_first_error);
 		ASSERT_EQ(2, c->inv.out_results);
 		ASSERT_EQ(1, c->res[0].index);
@@ -517,6 +518,8 @@ static void prep_smmu_inv(struct __test_metadata *_metadata,
 	e_devtlb_pasid(&c->b, 0x42, 2);
 	e_smmu_cmd(&c->b, 0xff, 0);	/* an unknown opcode: a result */
 	e_smmu_cmd(&c->b, 0x0000004200000006ULL, 0);	/* CFGI_CD_ALL */
+	e_pc_all(&c->b);
+	e_pc_pasid(&c->b, 5);
 	memset(&c->inv, 0, sizeof(c->inv));
 	memset(c->res, 0, sizeof(c->res));
 }
@@ -526,7 +529,7 @@ static void check_smmu_inv(struct __test_metadata *_metadata,
 			   struct nth_ctx *c, int rc)
 {
 	if (rc == -EOPNOTSUPP) {
-		ASSERT_EQ(4, c->inv.out_processed);
+		ASSERT_EQ(6, c->inv.out_processed);
 		ASSERT_EQ(2, c->inv.out_first_error);
 		ASSERT_EQ(1, c->inv.out_results);
 		ASSERT_EQ(2, c->res[0].index);

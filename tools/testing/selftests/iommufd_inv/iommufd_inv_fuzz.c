@@ -381,9 +381,9 @@ static void fuzz_uring(struct fuzz *f)
 /*
  * Raw VT-d descriptors (IOMMU_INV_ENTRY_VTD_DESC) on a VT-d model HWPT in
  * a file of their own (so the object model above is not touched): built
- * from the four accepted layouts with random fields, then bits flipped.
+ * from the five accepted layouts with random fields, then bits flipped.
  * Each one is classified here, a third reading of the layouts (6.5.2.2,
- * .3, .4, .6): a type the kernel must refuse (EOPNOTSUPP), a reserved bit
+ * .3, .4, .5, .6): a type the kernel must refuse (EOPNOTSUPP), a reserved bit
  * or granularity (EIO with IQE, before the queue), or a valid descriptor
  * that may succeed or fail on an identifier (EINVAL, ENODEV) but never
  * with a hardware code: an IQE there would be the model refusing what the
@@ -393,6 +393,7 @@ static void fuzz_uring(struct fuzz *f)
 
 static const __u64 raw_defined[9][4] = {
 	[2] = { 0x00000000ffff00ff, 0xfffffffffffff07f },
+	[3] = { 0xfff0ffff001ff00f, 0xfffffffffffff001 },
 	[6] = { 0x000fffffffff003f, 0xfffffffffffff07f },
 	[7] = { 0x000fffffffff003f },
 	[8] = { 0xfffffffffffff1ff, 0xfffffffffffff801 },
@@ -438,11 +439,15 @@ static void raw_entry(struct fuzz *f)
 	case 3:		/* PASID-cache */
 		qw[0] = 0x7 | g << 4 | 0x42ULL << 16 | pasid << 32;
 		break;
-	case 4:
-	case 5:		/* PASID-based device-TLB: SID 0x10, 0x11, 0x12 */
+	case 4:		/* PASID-based device-TLB: SID 0x10, 0x11, 0x12 */
 		qw[0] = 0x8 | (r >> 48 & 0x1f) << 4 |
 			(0x10 + (r >> 56) % 3) << 16 | pasid << 32;
 		qw[1] = addr | (r >> 40 & 0x801);
+		break;
+	case 5:		/* device-TLB without PASID: the same SIDs */
+		qw[0] = 0x3 | (r >> 48 & 0x1f) << 16 |
+			(__u64)(0x10 + (r >> 56) % 3) << 32;
+		qw[1] = addr | (r >> 40 & 0x1);
 		break;
 	case 6:		/* any type */
 		qw[0] = rnd(f);
