@@ -244,7 +244,11 @@ static int smmu_recover(struct smmu_unit *u, u32 cons, u64 timeout_us)
 		rc = smmu_poll(u, timeout_us);
 		if (rc <= 0)
 			break;
+		/* Another error while resuming: a fault of its own. */
 		cons = smmu_readl(u, SMMU_REG_CMDQ_CONS);
+		trace_iommu_inv_unit_fault(IOMMU_INV_HWPT_SMMUV3_S1,
+					   FIELD_GET(SMMU_CONS_ERR, cons),
+					   SMMU_Q_IDX(cons));
 	}
 	if (rc) {
 		smmu_mark_broken(u);

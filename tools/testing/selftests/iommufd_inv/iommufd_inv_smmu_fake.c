@@ -34,46 +34,6 @@
 #define PSID_C 0x2000
 #define HEAL 0xffffffff
 
-static const char *module_path(void)
-{
-	return getenv("IOMMUFD_INV_MODULE") ?: "/module.ko";
-}
-
-static int module_load(const char *params)
-{
-	int fd = open(module_path(), O_RDONLY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = syscall(__NR_finit_module, fd, params, 0);
-	close(fd);
-	return rc;
-}
-
-/* Unload, waiting for io_uring's asynchronous teardown to let go. */
-static int module_unload(void)
-{
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		if (!syscall(__NR_delete_module, "iommufd_inv", O_NONBLOCK))
-			return 0;
-		if (errno == ENOENT)
-			return 0;
-		if (errno != EAGAIN && errno != EBUSY)
-			return -1;
-		usleep(100 * 1000);
-	}
-	return -1;
-}
-
-static int module_reload(const char *params)
-{
-	return module_unload() ?: module_load(params);
-}
-
-#define FAKE_PARAMS "mock=1 fake_units=1"
-
 static int unit_fault(int fd, __u32 fault, __u32 sid)
 {
 	return test_unit_fault(fd, IOMMU_INV_HWPT_SMMUV3_S1, fault, sid);

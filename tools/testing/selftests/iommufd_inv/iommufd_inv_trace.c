@@ -6,6 +6,9 @@
  * own: one iommu_inv_call record per call with the call's counts, one
  * iommu_inv_entry_fail record per failed entry with its index, entry
  * type, errno and hw_error, and nothing for the entries that succeeded.
+ * The smmu_trace fixture reloads the module with the fake SMMU
+ * (FAKE_PARAMS; mock=1 alone again after each test) and checks the unit
+ * fault and recovery records of its queue.
  *
  * Skips on a kernel without tracing; set IOMMUFD_INV_NEED_TRACE=1 to fail
  * instead (the debug tier, whose kernel has it).
@@ -338,6 +341,229 @@ TEST_F(trace, io_uring_inline_call)
 	EXPECT_STREQ("iotlb_pasid", e.type);
 	EXPECT_EQ(-EINVAL, e.error);
 	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, e.hw_error);
+}
+
+/* --- the SMMUv3 unit events, on the fake SMMU --------------------------- */
+
+#define VMID 0x42
+#define VSID_A 0x10	/* ATS, healthy */
+#define PSID_A 0x1000
+#define VSID_B 0x12	/* ATS, the one that hangs */
+#define PSID_B 0x1200
+#define HEAL 0xffffffffU
+
+struct fault_rec {
+	char unit[16];
+	unsigned int fault, index;
+};
+
+static int parse_fault(const char *s, struct fault_rec *r)
+{
+	return sscanf(s, "unit=%15s fault=%x index=%u", r->unit, &r->fault,
+		      &r->index) == 3 ? 0 : -1;
+}
+
+FIXTURE(smmu_trace) {
+	int fd;
+	__u32 hwpt_id;
+	bool reloaded;
+	struct tracefs t;
+	char *buf;
+	struct ebuf b;
+	struct iommu_inv_result res[8];
+	struct iommu_inv_hwpt_invalidate inv;
+};
+
+/*
+ * A fresh load, so the slots the records name are known: the first use
+ * of the fake SMMU puts one CMD_SYNC in slot 0 (the probe's check that
+ * the queue works), the tests' commands start at slot 1. Then a trace
+ * instance (the events are the new module's).
+ */
+FIXTURE_SETUP(smmu_trace)
+{
+	int rc;
+
+	self->buf = NULL;
+	self->b.data = NULL;
+	self->fd = -1;
+	self->reloaded = false;
+	self->t.inst[0] = 0;
+	if (!tracefs_root()) {
+		ASSERT_FALSE(env_needs("IOMMUFD_INV_NEED_TRACE"));
+		SKIP(return, "no tracefs: a kernel without tracing");
+	}
+	if (access(module_path(), R_OK))
+		SKIP(return, "no module file %s to reload", module_path());
+	self->reloaded = true;
+	ASSERT_EQ(0, module_reload(FAKE_PARAMS));
+	rc = tracefs_open(&self->t);
+	ASSERT_EQ(0, rc) TH_LOG("tracefs instance %s: %s", self->t.inst,
+				strerror(-rc));
+	self->fd = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, smmu_alloc(self->fd, IOMMU_INV_SMMU_QUEUE_HW, VMID,
+				&self->hwpt_id));
+	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, VSID_A, PSID_A,
+			       IOMMU_INV_SMMU_DEV_ATS));
+	ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, VSID_B, PSID_B,
+			       IOMMU_INV_SMMU_DEV_ATS));
+	ebuf_init(&self->b, 4096);
+}
+
+FIXTURE_TEARDOWN(smmu_trace)
+{
+	tracefs_close(&self->t);
+	free(self->buf);
+	free(self->b.data);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->reloaded)
+		EXPECT_EQ(0, module_reload("mock=1"));
+}
+
+/* Read the buffer; the number of unit fault and recovery records. */
+#define read_unit_records(_nfault, _nrecover)				\
+	({								\
+		free(self->buf);					\
+		self->buf = tracefs_read(&self->t);			\
+		ASSERT_NE(NULL, self->buf);				\
+		ASSERT_EQ(_nfault, tracefs_find(self->buf,		\
+						"iommu_inv_unit_fault",	\
+						0, NULL, 0))		\
+			TH_LOG("trace:\n%s", self->buf);		\
+		ASSERT_EQ(_nrecover,					\
+			  tracefs_find(self->buf,			\
+				       "iommu_inv_unit_recover",	\
+				       0, NULL, 0))			\
+			TH_LOG("trace:\n%s", self->buf);		\
+	})
+
+#define get_fault(_n, _r)						\
+	({								\
+		char __s[256];						\
+									\
+		tracefs_find(self->buf, "iommu_inv_unit_fault", _n, __s, \
+			     sizeof(__s));				\
+		ASSERT_EQ(0, parse_fault(__s, _r)) TH_LOG("%s", __s);	\
+	})
+
+/* Where the first record of @event is in the buffer (its order). */
+static long rec_pos(const char *buf, const char *event)
+{
+	char tag[64];
+	const char *p;
+
+	snprintf(tag, sizeof(tag), " %s: ", event);
+	p = strstr(buf, tag);
+	return p ? p - buf : -1;
+}
+
+/*
+ * A device that does not complete its ATC invalidation. The queue holds
+ * TLBI_NH_ALL (slot 1), ATC_INV to A (2), the CMD_SYNC the queue puts
+ * before an ATC_INV to another device (3), ATC_INV to B (4), TLBI_NH_ALL
+ * (5) and the run's CMD_SYNC (6), which reports CERROR_ATC_INV_SYNC: one
+ * fault record (3, slot 6), one recovery that succeeded, then the failed
+ * entry and the call, in that order. A call without a fault leaves no
+ * unit record.
+ */
+TEST_F(smmu_trace, hung_atc_fault_and_recovery)
+{
+	struct fault_rec f;
+	struct entry_rec e;
+	struct call_rec c;
+	char s[256];
+
+	ASSERT_EQ(0, test_unit_fault(self->fd, IOMMU_INV_HWPT_SMMUV3_S1,
+				     IOMMU_INV_UNIT_FAULT_HUNG_DEVICE, PSID_B));
+	e_iotlb_all(&self->b);
+	e_devtlb_pasid(&self->b, VSID_A, 1);
+	e_devtlb_pasid(&self->b, VSID_B, 2);
+	e_iotlb_all(&self->b);
+	test_inv_fails_at(0, ETIMEDOUT, 2);
+
+	read_unit_records(1, 1);
+	read_records(1, 1);
+	get_fault(0, &f);
+	EXPECT_STREQ("smmuv3", f.unit);
+	EXPECT_EQ(3, f.fault);
+	EXPECT_EQ(6, f.index);
+	tracefs_find(self->buf, "iommu_inv_unit_recover", 0, s, sizeof(s));
+	EXPECT_STREQ("unit=smmuv3 recovered", s);
+	get_entry(0, &e);
+	EXPECT_EQ(self->hwpt_id, e.hwpt);
+	EXPECT_EQ(2, e.index);
+	EXPECT_STREQ("devtlb_pasid", e.type);
+	EXPECT_EQ(-ETIMEDOUT, e.error);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ATC_INV_SYNC, e.hw_error);
+	get_call(&c);
+	EXPECT_EQ(self->hwpt_id, c.hwpt);
+	EXPECT_STREQ("smmuv3_s1", c.hwpt_type);
+	EXPECT_EQ(4, c.entries);
+	EXPECT_EQ(3, c.processed);
+	EXPECT_EQ(1, c.failed);
+	EXPECT_EQ(2, c.first_error);
+	EXPECT_EQ(-ETIMEDOUT, c.error);
+	EXPECT_LT(rec_pos(self->buf, "iommu_inv_unit_fault"),
+		  rec_pos(self->buf, "iommu_inv_unit_recover"));
+	EXPECT_LT(rec_pos(self->buf, "iommu_inv_unit_recover"),
+		  rec_pos(self->buf, "iommu_inv_entry_fail"));
+	EXPECT_LT(rec_pos(self->buf, "iommu_inv_entry_fail"),
+		  rec_pos(self->buf, "iommu_inv_call"));
+
+	ASSERT_EQ(0, test_unit_fault(self->fd, IOMMU_INV_HWPT_SMMUV3_S1,
+				     IOMMU_INV_UNIT_FAULT_HUNG_DEVICE, HEAL));
+	ASSERT_EQ(0, tracefs_clear(&self->t));
+	test_inv_ok();
+	read_unit_records(0, 0);
+	read_records(1, 0);
+}
+
+/*
+ * A command the SMMU refuses (entry 2's, slot 3: opcode bit 7 flipped on
+ * the way, 0x11 becomes 0x91), and the queue cannot fetch the command it
+ * resumes on (CERROR_ABT at the same slot): two fault records, then one
+ * recovery that succeeded; the entry keeps the first error.
+ */
+TEST_F(smmu_trace, refused_command_and_fault_in_recovery)
+{
+	struct fault_rec f;
+	struct entry_rec e;
+	struct call_rec c;
+	char s[256];
+	int i;
+
+	ASSERT_EQ(0, test_unit_fault(self->fd, IOMMU_INV_HWPT_SMMUV3_S1,
+				     IOMMU_INV_UNIT_FAULT_RECOVERY, 0));
+	for (i = 0; i < 5; i++)
+		e_iotlb_pasid(&self->b, i);
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 2, 0, 7));
+	test_inv_fails_at(0, EIO, 2);
+
+	read_unit_records(2, 1);
+	read_records(1, 1);
+	get_fault(0, &f);
+	EXPECT_STREQ("smmuv3", f.unit);
+	EXPECT_EQ(1, f.fault);
+	EXPECT_EQ(3, f.index);
+	get_fault(1, &f);
+	EXPECT_EQ(2, f.fault);
+	EXPECT_EQ(3, f.index);
+	tracefs_find(self->buf, "iommu_inv_unit_recover", 0, s, sizeof(s));
+	EXPECT_STREQ("unit=smmuv3 recovered", s);
+	get_entry(0, &e);
+	EXPECT_EQ(2, e.index);
+	EXPECT_STREQ("iotlb_pasid", e.type);
+	EXPECT_EQ(-EIO, e.error);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, e.hw_error);
+	get_call(&c);
+	EXPECT_EQ(5, c.entries);
+	EXPECT_EQ(3, c.processed);
+	EXPECT_EQ(1, c.failed);
+	EXPECT_EQ(-EIO, c.error);
+	EXPECT_LT(rec_pos(self->buf, "iommu_inv_unit_recover"),
+		  rec_pos(self->buf, "iommu_inv_entry_fail"));
 }
 
 /* A call rejected before its HWPT is looked up leaves no record. */

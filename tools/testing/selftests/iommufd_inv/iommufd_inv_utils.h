@@ -331,6 +331,50 @@ static inline int queue_corrupt_desc(int fd, __u32 hwpt, __u32 index,
 	return _test_op(fd, &cmd);
 }
 
+/* --- reloading the module (fake units) ------------------------------- */
+
+/* The module file: IOMMUFD_INV_MODULE, default /module.ko (test guests). */
+static inline const char *module_path(void)
+{
+	return getenv("IOMMUFD_INV_MODULE") ?: "/module.ko";
+}
+
+static inline int module_load(const char *params)
+{
+	int fd = open(module_path(), O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = syscall(__NR_finit_module, fd, params, 0);
+	close(fd);
+	return rc;
+}
+
+/* Unload, waiting for io_uring's asynchronous teardown to let go. */
+static inline int module_unload(void)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (!syscall(__NR_delete_module, "iommufd_inv", O_NONBLOCK))
+			return 0;
+		if (errno == ENOENT)
+			return 0;
+		if (errno != EAGAIN && errno != EBUSY)
+			return -1;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+static inline int module_reload(const char *params)
+{
+	return module_unload() ?: module_load(params);
+}
+
+/* The module with the fake VT-d unit and SMMU (test option). */
+#define FAKE_PARAMS "mock=1 fake_units=1"
+
 /* --- entry arrays ------------------------------------------------------- */
 
 struct ebuf {
