@@ -471,8 +471,14 @@ struct iommu_inv_entry_pc_all {
 /**
  * struct iommu_inv_entry_pc_pasid - IOMMU_INV_ENTRY_PASID_CACHE_PASID
  * @hdr: common header; no flags defined
- * @pasid: the PASID (SMMUv3: SubstreamID) whose cached entry changed
+ * @pasid: the PASID (SMMUv3: SubstreamID) whose cached entry changed;
+ *	on SMMUv3 below 2^IDR1.SSIDSIZE of the HWPT's SMMU (-EINVAL, hw_error
+ *	IOMMU_INV_HWERR_SMMU_CERROR_ILL)
  * @__reserved: must be 0
+ *
+ * SMMUv3: this entry and IOMMU_INV_ENTRY_PASID_CACHE_ALL become one
+ * CFGI_CD (Leaf) or CFGI_CD_ALL per device of the HWPT, none if it has
+ * no device.
  */
 struct iommu_inv_entry_pc_pasid {
 	struct iommu_inv_entry_hdr hdr;
