@@ -176,6 +176,7 @@ u32 iommu_inv_smmu_fake_read(struct smmu_fake *f, u32 reg)
 		break;
 	case SMMU_REG_IDR1:
 		val = FIELD_PREP(SMMU_IDR1_CMDQS, 8) |
+		      FIELD_PREP(SMMU_IDR1_SSIDSIZE, 8) |
 		      FIELD_PREP(SMMU_IDR1_SIDSIZE, 16);
 		break;
 	case SMMU_REG_IDR3:

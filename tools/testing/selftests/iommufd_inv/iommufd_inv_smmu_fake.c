@@ -263,6 +263,55 @@ TEST_F(fake, queue_error_on_the_right_entry)
 }
 
 /*
+ * PASID-cache entries on the real queue code: one CFGI_CD_ALL / CFGI_CD
+ * per device (three here), an entry spanning two runs. The SMMU refuses
+ * a command whose stream ID is not the HWPT's (bit 30 flipped on the
+ * way): the error comes back on the entry of that command, the second of
+ * entry 63 (in the second run) or the third of entry 62 (the first of the
+ * second run, its first two done in the first). The fake's SMMU has 8-bit
+ * SubstreamIDs (IDR1.SSIDSIZE): 0xff is its widest.
+ */
+TEST_F(fake, cd_cache_fault_on_its_entry)
+{
+	struct { __u64 dw[2]; } c[10];
+	int i;
+
+	for (i = 0; i < 62; i++)
+		e_iotlb_pasid(&self->b, i);
+	e_pc_all(&self->b);
+	e_pc_pasid(&self->b, 0xa5);
+	e_iotlb_all(&self->b);
+	test_inv_ok();
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 10, NULL));
+	EXPECT_EQ(((__u64)PSID_A << 32) | 0x06, c[0].dw[0]);
+	EXPECT_EQ(((__u64)PSID_PLAIN << 32) | 0x06, c[1].dw[0]);
+	EXPECT_EQ(0x46, c[2].dw[0]);
+	EXPECT_EQ(((__u64)PSID_B << 32) | 0x06, c[3].dw[0]);
+	EXPECT_EQ(((__u64)PSID_A << 32) | 0xa5005, c[4].dw[0]);
+	EXPECT_EQ(1, c[4].dw[1]);
+	EXPECT_EQ(((__u64)PSID_B << 32) | 0xa5005, c[6].dw[0]);
+	EXPECT_EQ(0x0000004200000010ULL, c[8].dw[0]);
+
+	ASSERT_EQ(0, queue_corrupt_desc(self->fd, self->hwpt_id, 63, 1, 0, 62));
+	test_inv_fails_at(0, EIO, 63);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+	EXPECT_EQ(64, self->inv.out_processed);
+	ASSERT_EQ(0, queue_corrupt_desc(self->fd, self->hwpt_id, 62, 2, 0, 62));
+	test_inv_fails_at(IOMMU_INV_FLAG_CONTINUE, EIO, 62);
+	EXPECT_EQ(65, self->inv.out_processed);
+	EXPECT_EQ(1, self->inv.out_num_failed);
+	test_inv_ok();
+
+	/* The widest SSID, and the first past it. */
+	ebuf_reset(&self->b);
+	e_pc_pasid(&self->b, 0xff);
+	test_inv_ok();
+	e_pc_pasid(&self->b, 0x100);
+	test_inv_fails_at(0, EINVAL, 1);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+}
+
+/*
  * A run that completed while its submitter was held up past the deadline
  * (in the read after the one that found it working) is a success, not a
  * time-out that breaks the unit: the poll looks once more after the
