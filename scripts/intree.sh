@@ -55,17 +55,58 @@ overlay()
 	sed -i "s/^0xB8  01-02  uapi\/misc\/mrvl_cn10k_dpi.h .*/&\n0xB9  00-3F  uapi\/linux\/iommufd_inv.h                                  iommufd-inv/" \
 		"$src/Documentation/userspace-api/ioctl/ioctl-number.rst"
 	grep -q iommufd-inv "$src/drivers/iommu/Kconfig" &&
-		grep -q '^0xB9' "$src/Documentation/userspace-api/ioctl/ioctl-number.rst"
+		grep -q '^0xB9' "$src/Documentation/userspace-api/ioctl/ioctl-number.rst" &&
+		apply_series
+}
+
+# The patch series (patches/*.patch, git format-patch files with their
+# commit messages): every file a patch touches is first replaced by a
+# copy, so no hard link into the shared unpacked tree is ever written.
+apply_series()
+{
+	local p f
+
+	for p in "$TOP"/patches/*.patch; do
+		[ -e "$p" ] || continue
+		for f in $(sed -n 's#^+++ b/##p' "$p"); do
+			[ -e "$src/$f" ] || continue
+			cp "$src/$f" "$src/$f.series" &&
+				mv -f "$src/$f.series" "$src/$f" || return 1
+			[ "$(stat -c %h "$src/$f")" = 1 ] || return 1
+		done
+		echo "applying $(basename "$p")"
+		patch -p1 -d "$src" -s --no-backup-if-mismatch <"$p" || return 1
+	done
+	# The shared tree is as unpacked.
+	! grep -q intel_iommu_dev_qi_submit "$LINUX_SRC/drivers/iommu/intel/iommu.c" &&
+		! grep -q 'wait_index - index' "$LINUX_SRC/drivers/iommu/intel/dmar.c" &&
+		[ ! -e "$LINUX_SRC/include/linux/intel-iommu-qi.h" ] &&
+		grep -q intel_iommu_dev_qi_submit "$src/drivers/iommu/intel/iommu.c"
 }
 
 configure()
 {
-	rm -rf "$build" && cp -a "$kbuild" "$build" || return 1
+	# The build directory starts as a copy of the debug kernel's and is
+	# kept between runs (kbuild rebuilds what changed), redone when the
+	# debug kernel's build is another.
+	if [ "$(cat "$build/.intree-kbuild" 2>/dev/null)" != "$kbuild" ]; then
+		rm -rf "$build" && cp -a "$kbuild" "$build" &&
+			echo "$kbuild" >"$build/.intree-kbuild" || return 1
+	fi
+	cp "$kbuild/.config" "$build/.config" || return 1
+	# The HOST queue (patches/0001); for its guest, virtio-rng devices
+	# behind the IOMMU and the driver's debugfs (the PASID-table entries
+	# the HOST-queue test reads the device's domain ID from).
 	"$src/scripts/config" --file "$build/.config" -m IOMMUFD_INV \
 		-e IOMMUFD_INV_TEST -e SAMPLES -e HEADERS_INSTALL \
-		-e SAMPLE_IOMMUFD_INV
+		-e SAMPLE_IOMMUFD_INV -e IOMMUFD_INV_VTD_HOST \
+		-e VIRTIO_MENU -e VIRTIO_PCI -e HW_RANDOM -e HW_RANDOM_VIRTIO \
+		-e IOMMU_DEBUGFS -e INTEL_IOMMU_DEBUGFS
 	make -s -C "$src" O="$build" olddefconfig
-	grep -qx 'CONFIG_IOMMUFD_INV=m' "$build/.config" &&
+	grep -qx 'CONFIG_IOMMUFD_INV_VTD_HOST=y' "$build/.config" &&
+		grep -qx 'CONFIG_HW_RANDOM_VIRTIO=y' "$build/.config" &&
+		grep -qx 'CONFIG_INTEL_IOMMU_DEBUGFS=y' "$build/.config" &&
+		grep -qx 'CONFIG_IOMMUFD_INV=m' "$build/.config" &&
 		grep -qx 'CONFIG_IOMMUFD_INV_TEST=y' "$build/.config" &&
 		grep -qx 'CONFIG_SAMPLE_IOMMUFD_INV=y' "$build/.config"
 }
