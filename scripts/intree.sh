@@ -7,7 +7,9 @@
 # userspace-api index and ioctl-number.rst), build the subsystem, its
 # sample and its selftest in-tree against the debug kernel's config, then
 # boot the debug kernel with the in-tree module and run the in-tree
-# selftest binary. Prints TAP.
+# selftest binary; then boot it again with the kernel's intel-iommu driver
+# on, patched by patches/ (the HOST queue), and run iommufd_inv_host.
+# Prints TAP, the plan last.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -124,7 +126,8 @@ selftest()
 {
 	make -s -C "$src" O="$build" TARGETS=iommufd_inv kselftest-all &&
 	test -x "$build/kselftest/iommufd_inv/iommufd_inv" &&
-	test -x "$build/kselftest/iommufd_inv/iommufd_inv_uring"
+	test -x "$build/kselftest/iommufd_inv/iommufd_inv_uring" &&
+	test -x "$build/kselftest/iommufd_inv/iommufd_inv_host"
 }
 
 guest()
@@ -140,11 +143,48 @@ guest()
 	grep -q '^ok ' "$out/guest.tap" && ! grep -q '^not ok' "$out/guest.tap"
 }
 
+# The HOST queue: a second boot, the kernel's intel-iommu driver on, its
+# TAP lines kept in host.tap.
+guest_host()
+{
+	bash "$TOP/scripts/vm-run.sh" --kernel "$build/arch/x86/boot/bzImage" \
+		--module "$build/drivers/iommu/iommufd-inv/iommufd_inv.ko" \
+		--modparams mock=1 \
+		--add "$build/kselftest/iommufd_inv/iommufd_inv_host" \
+		--dir "$out/vm-host" --timeout 900 --iommu-host \
+		-- 'export IOMMUFD_INV_NEED_HOST=1; iommufd_inv_host &&
+			! dmesg | grep "DMAR: \[DMA"' \
+		>"$out/host.tap" &&
+	grep -q '^ok ' "$out/host.tap" && ! grep -q '^not ok' "$out/host.tap" &&
+	! grep -q '^ok .* # SKIP' "$out/host.tap"
+}
+
+# Each HOST-queue test's own result, numbered on from the steps.
+host_results()
+{
+	local line
+
+	[ -f "$out/host.tap" ] || return 0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "* | "not ok "*)
+			n=$((n + 1))
+			echo "$line" |
+				sed -E "s/^(not )?ok [0-9]+ /\1ok $n intree-host: /"
+			;;
+		esac
+	done <"$out/host.tap"
+}
+
 echo "TAP version 13"
-echo "1..5"
+rm -f "$out/host.tap"
 step "overlay onto linux-source-6.12 and hook Kconfig/Makefiles/docs" overlay &&
 step "olddefconfig offers IOMMUFD_INV, IOMMUFD_INV_TEST, SAMPLE_IOMMUFD_INV" configure &&
 step "in-tree build of kernel, module (W=1) and sample" build_all &&
-step "selftest through make kselftest-all TARGETS=iommufd_inv" selftest &&
-step "in-tree module, sample and selftest pass on the in-tree kernel" guest
+step "selftest through make kselftest-all TARGETS=iommufd_inv" selftest && {
+	step "in-tree module, sample and selftest pass on the in-tree kernel" guest
+	step "VT-d HOST queue beside intel-iommu (intel_iommu=on, virtio-rng DMA)" guest_host
+	host_results
+}
+echo "1..$n"
 exit 0
