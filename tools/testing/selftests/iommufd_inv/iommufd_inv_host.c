@@ -355,8 +355,9 @@ TEST_F(host, did_from_domain)
  * driver's patched qi_check_fault() clears it, and the replay one at a
  * time puts it on entry @bad.
  */
+/* FIXTURE_DATA(host) is struct _test_data_host. */
 static void iqe_case(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(host) *self, int n, int bad)
+		     struct _test_data_host *self, int n, int bad)
 {
 	int i, count[PASID_NUM] = {};
 	int seen;
@@ -392,7 +393,7 @@ static void iqe_case(struct __test_metadata *_metadata,
 	test_inv_ok();
 }
 
-TEST_F(host, iqe_replay_right_entry)
+TEST_F_TIMEOUT(host, iqe_replay_right_entry, 120)
 {
 	iqe_case(_metadata, self, 6, 3);
 	iqe_case(_metadata, self, 20, 18);
@@ -423,7 +424,7 @@ static int regroup(const struct rng_dev *d, const char *type, bool rebind)
 		(int)self->seen[0].did;					\
 	})
 
-TEST_F(host, did_follows_domain)
+TEST_F_TIMEOUT(host, did_follows_domain, 300)
 {
 	struct rng_dev *lo, *hi;
 	int dlo, dhi, nlo, nhi;
@@ -486,16 +487,17 @@ struct submitter {
 	int bad;	/* calls whose results were not as expected */
 };
 
-static volatile int rng_stop;
+/* __atomic: the reader's stop flag and counts */
+static int rng_stop;
 static long rng_bytes, rng_errors;
 
 static void *rng_reader(void *arg)
 {
-	while (!rng_stop) {
+	while (!__atomic_load_n(&rng_stop, __ATOMIC_RELAXED)) {
 		if (rng_read(64))
-			rng_errors++;
+			__atomic_add_fetch(&rng_errors, 1, __ATOMIC_RELAXED);
 		else
-			rng_bytes += 64;
+			__atomic_add_fetch(&rng_bytes, 64, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -528,7 +530,7 @@ static void *submit_loop(void *arg)
 	return NULL;
 }
 
-TEST_F(host, concurrent_submitters_with_dma)
+TEST_F_TIMEOUT(host, concurrent_submitters_with_dma, 600)
 {
 	struct submitter s[SUBMITTERS];
 	pthread_t rt, st[SUBMITTERS];
@@ -546,17 +548,17 @@ TEST_F(host, concurrent_submitters_with_dma)
 		ASSERT_NE(0, s[i].hwpt);
 		s[i].bad = 0;
 	}
-	rng_stop = 0;
 	ASSERT_EQ(0, pthread_create(&rt, NULL, rng_reader, NULL));
 	for (i = 0; i < SUBMITTERS; i++)
 		ASSERT_EQ(0, pthread_create(&st[i], NULL, submit_loop, &s[i]));
 	for (i = 0; i < SUBMITTERS; i++)
 		pthread_join(st[i], NULL);
-	before = rng_bytes;
+	before = __atomic_load_n(&rng_bytes, __ATOMIC_RELAXED);
 	/* DMA after the last call, then stop. */
-	while (rng_bytes == before && !rng_errors)
+	while (__atomic_load_n(&rng_bytes, __ATOMIC_RELAXED) == before &&
+	       !__atomic_load_n(&rng_errors, __ATOMIC_RELAXED))
 		usleep(1000);
-	rng_stop = 1;
+	__atomic_store_n(&rng_stop, 1, __ATOMIC_RELAXED);
 	pthread_join(rt, NULL);
 	for (i = 0; i < SUBMITTERS; i++) {
 		EXPECT_EQ(0, s[i].bad);
