@@ -477,8 +477,6 @@ TEST_F_TIMEOUT(host, did_follows_domain, 300)
 	EXPECT_EQ(nlo, did_used(hlo));
 	EXPECT_EQ(nhi, did_used(hhi));
 	ASSERT_EQ(0, rng_read(256));
-	test_destroy(hlo);
-	test_destroy(hhi);
 }
 
 #define SUBMITTERS 3
