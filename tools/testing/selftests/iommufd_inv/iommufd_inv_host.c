@@ -481,12 +481,17 @@ TEST_F_TIMEOUT(host, did_follows_domain, 300)
 
 #define SUBMITTERS 3
 #define ROUNDS 60
+/* Rounds until the reader has read DURING bytes meanwhile, at most. */
+#define MAX_ROUNDS 5000
+#define DURING (4 * 64)
 
 struct submitter {
 	int fd;
 	__u32 hwpt;
 	int sid;
 	int bad;	/* calls whose results were not as expected */
+	long start;	/* the reader's bytes when the submitters started */
+	int rounds;
 };
 
 /* __atomic: the reader's stop flag and counts */
@@ -514,7 +519,11 @@ static void *submit_loop(void *arg)
 	int r, rc, fault;
 
 	ebuf_init(&b, 4096);
-	for (r = 0; r < ROUNDS; r++) {
+	for (r = 0; r < MAX_ROUNDS; r++) {
+		if (r >= ROUNDS &&
+		    __atomic_load_n(&rng_bytes, __ATOMIC_RELAXED) - s->start >=
+		    DURING)
+			break;
 		pasid_batch(&b, 8);
 		fault = r % 3 ? -1 : 1 + r % 7;
 		if (fault >= 0 && queue_corrupt(s->fd, s->hwpt, fault, 0, 13)) {
@@ -528,6 +537,7 @@ static void *submit_loop(void *arg)
 		    res[0].hw_error != IOMMU_INV_HWERR_VTD_IQE)
 			s->bad++;
 	}
+	s->rounds = r;
 	free(b.data);
 	return NULL;
 }
@@ -536,8 +546,8 @@ TEST_F_TIMEOUT(host, concurrent_submitters_with_dma, 600)
 {
 	struct submitter s[SUBMITTERS];
 	pthread_t rt, st[SUBMITTERS];
-	long before;
-	int i;
+	long start, before;
+	int i, wait;
 
 	/* The trace buffer would only fill up. */
 	ASSERT_EQ(0, tracefs_write(&self->t, "events/intel_iommu/qi_submit/enable",
@@ -551,12 +561,21 @@ TEST_F_TIMEOUT(host, concurrent_submitters_with_dma, 600)
 		s[i].bad = 0;
 	}
 	ASSERT_EQ(0, pthread_create(&rt, NULL, rng_reader, NULL));
-	for (i = 0; i < SUBMITTERS; i++)
+	/* DMA before the calls... */
+	for (wait = 0; wait < 10000 &&
+	     !__atomic_load_n(&rng_bytes, __ATOMIC_RELAXED); wait++)
+		usleep(1000);
+	start = __atomic_load_n(&rng_bytes, __ATOMIC_RELAXED);
+	ASSERT_LT(0, start);
+	/* ...during them... */
+	for (i = 0; i < SUBMITTERS; i++) {
+		s[i].start = start;
 		ASSERT_EQ(0, pthread_create(&st[i], NULL, submit_loop, &s[i]));
+	}
 	for (i = 0; i < SUBMITTERS; i++)
 		pthread_join(st[i], NULL);
 	before = __atomic_load_n(&rng_bytes, __ATOMIC_RELAXED);
-	/* DMA after the last call, then stop. */
+	/* ...and after the last call, then stop. */
 	while (__atomic_load_n(&rng_bytes, __ATOMIC_RELAXED) == before &&
 	       !__atomic_load_n(&rng_errors, __ATOMIC_RELAXED))
 		usleep(1000);
@@ -564,10 +583,11 @@ TEST_F_TIMEOUT(host, concurrent_submitters_with_dma, 600)
 	pthread_join(rt, NULL);
 	for (i = 0; i < SUBMITTERS; i++) {
 		EXPECT_EQ(0, s[i].bad);
+		EXPECT_LE(ROUNDS, s[i].rounds);
 		close(s[i].fd);
 	}
 	EXPECT_EQ(0, rng_errors);
-	EXPECT_LT(0, before);
+	EXPECT_LE(start + DURING, before);
 	ASSERT_EQ(0, rng_read(64));
 }
 
