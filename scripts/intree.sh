@@ -64,21 +64,30 @@ overlay()
 # The patch series (patches/*.patch, git format-patch files with their
 # commit messages): every file a patch touches is first replaced by a
 # copy, so no hard link into the shared unpacked tree is ever written.
+# The copy is new, so the kept build directory rebuilds it; so is every
+# file the previous run's series touched (listed in the build directory),
+# or one the series no longer touches would keep its patched object.
 apply_series()
 {
-	local p f
+	local p f files
 
+	files=$(cat "$build/.intree-series" 2>/dev/null)
+	for p in "$TOP"/patches/*.patch; do
+		[ -e "$p" ] && files+=" $(sed -n 's#^+++ b/##p' "$p")"
+	done
+	for f in $files; do
+		[ -f "$src/$f" ] || continue
+		cp "$src/$f" "$src/$f.series" &&
+			mv -f "$src/$f.series" "$src/$f" || return 1
+		[ "$(stat -c %h "$src/$f")" = 1 ] || return 1
+	done
 	for p in "$TOP"/patches/*.patch; do
 		[ -e "$p" ] || continue
-		for f in $(sed -n 's#^+++ b/##p' "$p"); do
-			[ -e "$src/$f" ] || continue
-			cp "$src/$f" "$src/$f.series" &&
-				mv -f "$src/$f.series" "$src/$f" || return 1
-			[ "$(stat -c %h "$src/$f")" = 1 ] || return 1
-		done
 		echo "applying $(basename "$p")"
 		patch -p1 -d "$src" -s --no-backup-if-mismatch <"$p" || return 1
 	done
+	mkdir -p "$build" &&
+		printf '%s\n' $files | sort -u >"$build/.intree-series" || return 1
 	# The shared tree is as unpacked.
 	! grep -q intel_iommu_dev_qi_submit "$LINUX_SRC/drivers/iommu/intel/iommu.c" &&
 		! grep -q 'wait_index - index' "$LINUX_SRC/drivers/iommu/intel/dmar.c" &&
