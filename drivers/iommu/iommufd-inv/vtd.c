@@ -546,7 +546,8 @@ static void vtd_desc_nth(const struct iommu_inv_vtd_desc *d, unsigned int k,
 #ifdef CONFIG_IOMMUFD_INV_TEST
 /*
  * The test ioctl sees the traffic of the model's and a fake unit's queue,
- * never a real unit's (vtd_queue.test_hooks).
+ * and of the HOST queue with mock=1, never a real unit's HW queue
+ * (vtd_queue.test_hooks).
  */
 static void vtd_testq_corrupt(struct vtd_hwpt *vh, struct iommu_inv_vtd_desc *d,
 			      u32 index, unsigned int k)
