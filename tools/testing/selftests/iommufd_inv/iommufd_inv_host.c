@@ -17,7 +17,9 @@
  * queue or the virtio-rng devices are missing.
  */
 #include <dirent.h>
+#include <liburing.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "kselftest_harness.h"
@@ -329,6 +331,13 @@ TEST_F(host, info_and_config)
 	EXPECT_EQ(1, self->inv.out_processed);
 	EXPECT_EQ(0, take_seen());
 	test_destroy(id);
+
+	/* Host identifiers: CAP_SYS_ADMIN, as for the other hardware queues. */
+	ASSERT_EQ(0, drop_cap(CAP_SYS_ADMIN));
+	EXPECT_ERRNO(EPERM, vtd_alloc(self->fd, IOMMU_INV_VTD_QUEUE_HOST, 0,
+				      PASID_BASE, PASID_NUM, &id));
+	EXPECT_ERRNO(EPERM, vtd_vdev(self->fd, self->hwpt_id, VIRT + 1,
+				     self->dev[0].sid, 0, 0, 0, NULL));
 }
 
 TEST_F(host, did_from_domain)
@@ -399,6 +408,56 @@ TEST_F_TIMEOUT(host, iqe_replay_right_entry, 120)
 {
 	iqe_case(_metadata, self, 6, 3);
 	iqe_case(_metadata, self, 20, 18);
+}
+
+/*
+ * Through io_uring (array mode): the HOST queue never runs in the
+ * non-blocking issue (the group mutex, the driver's queue), so the command
+ * goes to io_uring's worker and must come back as the ioctl does.
+ */
+TEST_F(host, io_uring)
+{
+	struct iommu_inv_uring_array pl = { };
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	int i, n, did = did_hw(&self->dev[0]);
+
+	ASSERT_LT(0, did);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	for (i = 0; i < 2; i++) {
+		/* First with entry 3 refused by the unit, then clean. */
+		if (!i)
+			ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 3,
+						   0, 13));
+		ASSERT_EQ(0, tracefs_clear(&self->t));
+		pasid_batch(&self->b, 6);
+		memset(self->res, 0xa5, sizeof(self->res));
+		inv_fill(&self->inv, self->hwpt_id, &self->b, 0, self->res, 32);
+		pl.arg_uptr = (uintptr_t)&self->inv;
+		sqe = io_uring_get_sqe(&ring);
+		ASSERT_NE(NULL, sqe);
+		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->fd, NULL, 0, 0);
+		sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;
+		memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
+		       sizeof(pl));
+		ASSERT_EQ(1, io_uring_submit(&ring));
+		ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+		EXPECT_EQ(i ? 6 : -EIO, cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+		EXPECT_EQ(i ? 6 : 3, self->inv.out_first_error);
+		if (!i) {
+			EXPECT_EQ(3, self->res[0].index);
+			EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
+		}
+		n = take_seen();
+		/* The run, then the replay of entries 0 to 3; or the six. */
+		EXPECT_EQ(i ? 6 : 10, n);
+		while (n-- > 0)
+			EXPECT_EQ(did, self->seen[n].did);
+	}
+	io_uring_queue_exit(&ring);
+	ASSERT_EQ(0, rng_read(64));
 }
 
 /* The group of @d to @type, its driver unbound meanwhile. */
