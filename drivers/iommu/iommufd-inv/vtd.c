@@ -618,6 +618,10 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 	int rc = 0, qrc;
 
 	BUILD_BUG_ON(VTD_RUN_DESCS < 64);
+	if (nonblock && vh->q->blocks) {
+		batch->error = -EAGAIN;
+		return 0;
+	}
 	for (i = 0; i < batch->num; i++) {
 		rc = vtd_encode(vh, batch->entries[i], &d, &ndescs, &hw_error);
 		if (rc)

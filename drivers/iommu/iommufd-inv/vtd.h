@@ -106,6 +106,8 @@ struct iommu_inv_vtd_queue_ops {
  *	mock=1 only)
  * @did_from_dev: the queue puts the device's domain ID into descriptors;
  *	the HWPT config gives none (HOST queue)
+ * @blocks: every submit may sleep: a non-blocking call goes to io_uring's
+ *	worker before anything is encoded (HOST queue)
  */
 struct iommu_inv_vtd_queue {
 	const struct iommu_inv_vtd_queue_ops *ops;
@@ -116,6 +118,7 @@ struct iommu_inv_vtd_queue {
 	bool check_sid;
 	bool test_hooks;
 	bool did_from_dev;
+	bool blocks;
 };
 
 #define VTD_OWNER_SID 0x10000UL

@@ -173,8 +173,8 @@ static int vtd_host_submit(struct iommu_inv_vtd_queue *q,
 
 	*done = 0;
 	*hw_error = 0;
-	/* The group mutex and the driver's queue: io_uring's worker. */
-	if (nonblock)
+	/* The group mutex and the driver's queue: io_uring's worker (q.blocks). */
+	if (WARN_ON_ONCE(nonblock))
 		return -EAGAIN;
 	/* The wait the driver adds, as the log shows it (no address). */
 	memset(&descs[n], 0, sizeof(descs[n]));
@@ -250,6 +250,7 @@ struct iommu_inv_vtd_queue *iommu_inv_vtd_host_create(void)
 	h->q.ops = &vtd_host_ops;
 	xa_init(&h->q.owners);
 	h->q.did_from_dev = true;
+	h->q.blocks = true;
 	/*
 	 * The unit's CAP.MAMV is the driver's: ranges are flushed a page or
 	 * a whole PASID at a time.
