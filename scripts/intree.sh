@@ -7,7 +7,9 @@
 # userspace-api index and ioctl-number.rst), build the subsystem, its
 # sample and its selftest in-tree against the debug kernel's config, then
 # boot the debug kernel with the in-tree module and run the in-tree
-# selftest binary. Prints TAP.
+# selftest binary; then boot it again with the kernel's intel-iommu driver
+# on, patched by patches/ (the HOST queue), and run iommufd_inv_host.
+# Prints TAP, the plan last.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -55,17 +57,67 @@ overlay()
 	sed -i "s/^0xB8  01-02  uapi\/misc\/mrvl_cn10k_dpi.h .*/&\n0xB9  00-3F  uapi\/linux\/iommufd_inv.h                                  iommufd-inv/" \
 		"$src/Documentation/userspace-api/ioctl/ioctl-number.rst"
 	grep -q iommufd-inv "$src/drivers/iommu/Kconfig" &&
-		grep -q '^0xB9' "$src/Documentation/userspace-api/ioctl/ioctl-number.rst"
+		grep -q '^0xB9' "$src/Documentation/userspace-api/ioctl/ioctl-number.rst" &&
+		apply_series
+}
+
+# The patch series (patches/*.patch, git format-patch files with their
+# commit messages): every file a patch touches is first replaced by a
+# copy, so no hard link into the shared unpacked tree is ever written.
+# The copy is new, so the kept build directory rebuilds it; so is every
+# file the previous run's series touched (listed in the build directory),
+# or one the series no longer touches would keep its patched object.
+apply_series()
+{
+	local p f files
+
+	files=$(cat "$build/.intree-series" 2>/dev/null)
+	for p in "$TOP"/patches/*.patch; do
+		[ -e "$p" ] && files+=" $(sed -n 's#^+++ b/##p' "$p")"
+	done
+	for f in $files; do
+		[ -f "$src/$f" ] || continue
+		cp "$src/$f" "$src/$f.series" &&
+			mv -f "$src/$f.series" "$src/$f" || return 1
+		[ "$(stat -c %h "$src/$f")" = 1 ] || return 1
+	done
+	for p in "$TOP"/patches/*.patch; do
+		[ -e "$p" ] || continue
+		echo "applying $(basename "$p")"
+		patch -p1 -d "$src" -s --no-backup-if-mismatch <"$p" || return 1
+	done
+	mkdir -p "$build" &&
+		printf '%s\n' $files | sort -u >"$build/.intree-series" || return 1
+	# The shared tree is as unpacked.
+	! grep -q intel_iommu_dev_qi_submit "$LINUX_SRC/drivers/iommu/intel/iommu.c" &&
+		! grep -q 'wait_index - index' "$LINUX_SRC/drivers/iommu/intel/dmar.c" &&
+		[ ! -e "$LINUX_SRC/include/linux/intel-iommu-qi.h" ] &&
+		grep -q intel_iommu_dev_qi_submit "$src/drivers/iommu/intel/iommu.c"
 }
 
 configure()
 {
-	rm -rf "$build" && cp -a "$kbuild" "$build" || return 1
+	# The build directory starts as a copy of the debug kernel's and is
+	# kept between runs (kbuild rebuilds what changed), redone when the
+	# debug kernel's build is another.
+	if [ "$(cat "$build/.intree-kbuild" 2>/dev/null)" != "$kbuild" ]; then
+		rm -rf "$build" && cp -a "$kbuild" "$build" &&
+			echo "$kbuild" >"$build/.intree-kbuild" || return 1
+	fi
+	cp "$kbuild/.config" "$build/.config" || return 1
+	# The HOST queue (patches/0001); for its guest, virtio-rng devices
+	# behind the IOMMU and the driver's debugfs (the PASID-table entries
+	# the HOST-queue test reads the device's domain ID from).
 	"$src/scripts/config" --file "$build/.config" -m IOMMUFD_INV \
 		-e IOMMUFD_INV_TEST -e SAMPLES -e HEADERS_INSTALL \
-		-e SAMPLE_IOMMUFD_INV
+		-e SAMPLE_IOMMUFD_INV -e IOMMUFD_INV_VTD_HOST \
+		-e VIRTIO_MENU -e VIRTIO_PCI -e HW_RANDOM -e HW_RANDOM_VIRTIO \
+		-e IOMMU_DEBUGFS -e INTEL_IOMMU_DEBUGFS
 	make -s -C "$src" O="$build" olddefconfig
-	grep -qx 'CONFIG_IOMMUFD_INV=m' "$build/.config" &&
+	grep -qx 'CONFIG_IOMMUFD_INV_VTD_HOST=y' "$build/.config" &&
+		grep -qx 'CONFIG_HW_RANDOM_VIRTIO=y' "$build/.config" &&
+		grep -qx 'CONFIG_INTEL_IOMMU_DEBUGFS=y' "$build/.config" &&
+		grep -qx 'CONFIG_IOMMUFD_INV=m' "$build/.config" &&
 		grep -qx 'CONFIG_IOMMUFD_INV_TEST=y' "$build/.config" &&
 		grep -qx 'CONFIG_SAMPLE_IOMMUFD_INV=y' "$build/.config"
 }
@@ -83,7 +135,8 @@ selftest()
 {
 	make -s -C "$src" O="$build" TARGETS=iommufd_inv kselftest-all &&
 	test -x "$build/kselftest/iommufd_inv/iommufd_inv" &&
-	test -x "$build/kselftest/iommufd_inv/iommufd_inv_uring"
+	test -x "$build/kselftest/iommufd_inv/iommufd_inv_uring" &&
+	test -x "$build/kselftest/iommufd_inv/iommufd_inv_host"
 }
 
 guest()
@@ -99,11 +152,48 @@ guest()
 	grep -q '^ok ' "$out/guest.tap" && ! grep -q '^not ok' "$out/guest.tap"
 }
 
+# The HOST queue: a second boot, the kernel's intel-iommu driver on, its
+# TAP lines kept in host.tap.
+guest_host()
+{
+	bash "$TOP/scripts/vm-run.sh" --kernel "$build/arch/x86/boot/bzImage" \
+		--module "$build/drivers/iommu/iommufd-inv/iommufd_inv.ko" \
+		--modparams mock=1 \
+		--add "$build/kselftest/iommufd_inv/iommufd_inv_host" \
+		--dir "$out/vm-host" --timeout 900 --iommu-host \
+		-- 'export IOMMUFD_INV_NEED_HOST=1; iommufd_inv_host &&
+			! dmesg | grep "DMAR: \[DMA"' \
+		>"$out/host.tap" &&
+	grep -q '^ok ' "$out/host.tap" && ! grep -q '^not ok' "$out/host.tap" &&
+	! grep -q '^ok .* # SKIP' "$out/host.tap"
+}
+
+# Each HOST-queue test's own result, numbered on from the steps.
+host_results()
+{
+	local line
+
+	[ -f "$out/host.tap" ] || return 0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "* | "not ok "*)
+			n=$((n + 1))
+			echo "$line" |
+				sed -E "s/^(not )?ok [0-9]+ /\1ok $n intree-host: /"
+			;;
+		esac
+	done <"$out/host.tap"
+}
+
 echo "TAP version 13"
-echo "1..5"
+rm -f "$out/host.tap"
 step "overlay onto linux-source-6.12 and hook Kconfig/Makefiles/docs" overlay &&
 step "olddefconfig offers IOMMUFD_INV, IOMMUFD_INV_TEST, SAMPLE_IOMMUFD_INV" configure &&
 step "in-tree build of kernel, module (W=1) and sample" build_all &&
-step "selftest through make kselftest-all TARGETS=iommufd_inv" selftest &&
-step "in-tree module, sample and selftest pass on the in-tree kernel" guest
+step "selftest through make kselftest-all TARGETS=iommufd_inv" selftest && {
+	step "in-tree module, sample and selftest pass on the in-tree kernel" guest
+	step "VT-d HOST queue beside intel-iommu (intel_iommu=on, virtio-rng DMA)" guest_host
+	host_results
+}
+echo "1..$n"
 exit 0

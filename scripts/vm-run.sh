@@ -5,12 +5,17 @@
 # run one command, and report.
 #
 #   scripts/vm-run.sh --kernel IMAGE [--module KO] [--modparams "a=1"]
-#       [--add FILE]... [--iommu] [--timeout S] [--dir DIR] [--kmemleak]
+#       [--add FILE]... [--iommu | --iommu-host] [--timeout S] [--dir DIR]
+#       [--kmemleak]
 #       [--append "kernel args"] [--interactive] [--icount] -- COMMAND...
 #
 # COMMAND runs in the guest with the added files in /bin. Its output is on
 # the second serial port (DIR/output.log, echoed here); the kernel console
-# is DIR/console.log. --icount boots one vCPU whose clock advances one
+# is DIR/console.log. --iommu gives the guest QEMU's intel-iommu (scalable
+# mode) with the kernel's driver off, so the module can take the unit;
+# --iommu-host gives it to the kernel's driver (intel_iommu=on,sm_on,
+# iommu.strict=1: it flushes on every unmap) with two virtio-rng devices
+# behind it (00:08.0, 00:09.0) for DMA through /dev/hwrng. --icount boots one vCPU whose clock advances one
 # nanosecond per guest instruction (make bench counts instructions so).
 # Exit status: COMMAND's, or 1 if the guest did not
 # finish in time or the console shows a panic, oops, BUG, WARNING, or a
@@ -30,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--modparams) modparams=$2; shift 2 ;;
 	--add) adds+=("$2"); shift 2 ;;
 	--iommu) iommu=1; shift ;;
+	--iommu-host) iommu=2; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--dir) dir=$2; shift 2 ;;
 	--kmemleak) kmemleak=1; shift ;;
@@ -114,10 +120,20 @@ chmod +x "$root/init"
 machine="q35"
 iommu_args=()
 append="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 quiet loglevel=7"
-append+=" 8250.nr_uarts=2 intel_iommu=off intremap=off $extra_append"
-if [ "$iommu" = 1 ]; then
+if [ "$iommu" = 2 ]; then
+	append+=" 8250.nr_uarts=2 intel_iommu=on,sm_on iommu.strict=1 intremap=off"
+else
+	append+=" 8250.nr_uarts=2 intel_iommu=off intremap=off"
+fi
+append+=" $extra_append"
+if [ "$iommu" != 0 ]; then
 	machine="q35,kernel-irqchip=split"
 	iommu_args=(-device intel-iommu,intremap=off,x-scalable-mode=on,device-iotlb=on)
+fi
+if [ "$iommu" = 2 ]; then
+	for slot in 8 9; do
+		iommu_args+=(-device "virtio-rng-pci,iommu_platform=on,disable-legacy=on,addr=$slot")
+	done
 fi
 # -cpu max offers 5-level paging (LA57). The KASAN kernels are built without
 # X86_5LEVEL: with it, an interrupt during identify_cpu() at boot, while

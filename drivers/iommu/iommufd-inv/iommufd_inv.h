@@ -372,6 +372,7 @@ struct io_uring_cmd;
 int iommu_inv_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 
 extern const struct iommu_inv_hwpt_ops iommu_inv_vtd_ops;
+u64 iommu_inv_vtd_queues(void);
 
 extern const struct iommu_inv_hwpt_ops iommu_inv_smmu_ops;
 

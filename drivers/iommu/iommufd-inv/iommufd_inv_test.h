@@ -129,7 +129,8 @@ enum {
  *	@queue_corrupt.index, flip bit @queue_corrupt.bit of 64-bit word
  *	@queue_corrupt.word of that entry's descriptor or command before the
  *	queue sees it. SMMUv3: model queues and fake units only, -EOPNOTSUPP
- *	on a real SMMU
+ *	on a real SMMU. VT-d: the model, fake units and the HOST queue (the
+ *	module loaded with mock=1), -EOPNOTSUPP on a real unit's HW queue
  * @dev_timeout: DEV_TIMEOUT: (model queues only) the next device-TLB
  *	invalidation (VT-d) or ATC invalidation (SMMUv3) to host source or
  *	stream ID @dev_timeout.sid times out

@@ -120,6 +120,8 @@ static int iommu_inv_get_info(struct iommu_inv_ucmd *ucmd)
 	cmd->out_granule_log2 = ops ? ops->granule_log2 : 0;
 	cmd->out_max_objects = IOMMU_INV_MAX_OBJECTS;
 	cmd->out_max_vdevs = ops ? IOMMU_INV_MAX_VDEVS : 0;
+	cmd->out_vtd_queues = cmd->hwpt_type == IOMMU_INV_HWPT_VTD_S1 ?
+			      iommu_inv_vtd_queues() : 0;
 	return iommu_inv_ucmd_respond(ucmd, sizeof(*cmd));
 }
 

@@ -135,8 +135,28 @@ static struct iommu_inv_vtd_queue *vtd_queue_get(u32 kind)
 			return ERR_PTR(-EOPNOTSUPP);
 		return iommu_inv_vtd_model_create();
 #endif
+#ifdef CONFIG_IOMMUFD_INV_VTD_HOST
+	case IOMMU_INV_VTD_QUEUE_HOST:
+		return iommu_inv_vtd_host_create();
+#endif
 	}
 	return ERR_PTR(-EOPNOTSUPP);
+}
+
+/**
+ * iommu_inv_vtd_queues() - the VT-d queue kinds this kernel offers
+ *
+ * Return: bit (1 << IOMMU_INV_VTD_QUEUE_*) for each, as GET_INFO reports.
+ */
+u64 iommu_inv_vtd_queues(void)
+{
+	u64 kinds = IS_ENABLED(CONFIG_ACPI) ? BIT_ULL(IOMMU_INV_VTD_QUEUE_HW) : 0;
+
+	if (IS_ENABLED(CONFIG_IOMMUFD_INV_TEST) && iommu_inv_mock_enabled)
+		kinds |= BIT_ULL(IOMMU_INV_VTD_QUEUE_MODEL);
+	if (IS_ENABLED(CONFIG_IOMMUFD_INV_VTD_HOST))
+		kinds |= BIT_ULL(IOMMU_INV_VTD_QUEUE_HOST);
+	return kinds;
 }
 
 static int vtd_hwpt_init(struct iommu_inv_hwpt *hwpt, const void *config)
@@ -150,19 +170,23 @@ static int vtd_hwpt_init(struct iommu_inv_hwpt *hwpt, const void *config)
 		return -EOPNOTSUPP;
 	if (!cfg->pasid_num || cfg->pasid_num > IOMMU_INV_VTD_MAX_PASIDS ||
 	    cfg->pasid_base >= BIT(20) ||
-	    cfg->pasid_num > BIT(20) - cfg->pasid_base || !cfg->did)
+	    cfg->pasid_num > BIT(20) - cfg->pasid_base ||
+	    (!cfg->did && cfg->queue != IOMMU_INV_VTD_QUEUE_HOST))
 		return -EINVAL;
 
 	q = vtd_queue_get(cfg->queue);
 	if (IS_ERR(q))
 		return PTR_ERR(q);
-	if (cfg->did >= q->ndoms) {
+	/* The HOST queue takes the domain ID from the device's domain. */
+	if (q->did_from_dev ? cfg->did : cfg->did >= q->ndoms) {
 		rc = -EINVAL;
 		goto out_release;
 	}
-	rc = xa_insert(&q->owners, cfg->did, vh, GFP_KERNEL_ACCOUNT);
-	if (rc)
-		goto out_release;
+	if (!q->did_from_dev) {
+		rc = xa_insert(&q->owners, cfg->did, vh, GFP_KERNEL_ACCOUNT);
+		if (rc)
+			goto out_release;
+	}
 
 	vh->q = q;
 	vh->did = cfg->did;
@@ -189,6 +213,8 @@ static void vtd_hwpt_destroy(struct iommu_inv_hwpt *hwpt)
 /* With real hardware a source ID must name a PCI device that exists. */
 static int vtd_check_sid(struct iommu_inv_vtd_queue *q, u16 sid)
 {
+	if (q->ops->check_sid)
+		return q->ops->check_sid(q, sid);
 	return q->check_sid ? iommu_inv_pci_rid_check(sid) : 0;
 }
 
@@ -568,7 +594,8 @@ static void vtd_desc_nth(const struct iommu_inv_vtd_desc *d, unsigned int k,
 #ifdef CONFIG_IOMMUFD_INV_TEST
 /*
  * The test ioctl sees the traffic of the model's and a fake unit's queue,
- * never a real unit's (vtd_queue.test_hooks).
+ * and of the HOST queue with mock=1, never a real unit's HW queue
+ * (vtd_queue.test_hooks).
  */
 static void vtd_testq_corrupt(struct vtd_hwpt *vh, struct iommu_inv_vtd_desc *d,
 			      u32 index, unsigned int k)
@@ -639,6 +666,10 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 	int rc = 0, qrc;
 
 	BUILD_BUG_ON(VTD_RUN_DESCS < 64);
+	if (nonblock && vh->q->blocks) {
+		batch->error = -EAGAIN;
+		return 0;
+	}
 	for (i = 0; i < batch->num; i++) {
 		rc = vtd_encode(vh, batch->entries[i], &d, &ndescs, &hw_error);
 		if (rc)

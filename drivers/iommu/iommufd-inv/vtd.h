@@ -103,12 +103,15 @@ struct iommu_inv_vtd_queue;
  *	the queue works again for the next call. With @nonblock, a queue
  *	another submitter holds gives -EAGAIN at once, with nothing done.
  * @release: drop the HWPT's hold on the queue
+ * @check_sid: (optional) whether a VDEV may have source ID @sid on this
+ *	queue; without it, vtd_queue.check_sid decides
  */
 struct iommu_inv_vtd_queue_ops {
 	int (*submit)(struct iommu_inv_vtd_queue *q,
 		      struct iommu_inv_vtd_desc *descs, unsigned int n,
 		      bool nonblock, unsigned int *done, u32 *hw_error);
 	void (*release)(struct iommu_inv_vtd_queue *q);
+	int (*check_sid)(struct iommu_inv_vtd_queue *q, u16 sid);
 };
 
 /**
@@ -121,7 +124,12 @@ struct iommu_inv_vtd_queue_ops {
  * @devtlb: the unit can invalidate device TLBs (ECAP.DT)
  * @check_sid: with real hardware, a source ID must name a PCI device
  * @test_hooks: the test ioctl may log and corrupt this queue's traffic:
- *	the model and a fake unit, never a real unit
+ *	the model and a fake unit, never a real unit (the HOST queue: with
+ *	mock=1 only)
+ * @did_from_dev: the queue puts the device's domain ID into descriptors;
+ *	the HWPT config gives none (HOST queue)
+ * @blocks: every submit may sleep: a non-blocking call goes to io_uring's
+ *	worker before anything is encoded (HOST queue)
  */
 struct iommu_inv_vtd_queue {
 	const struct iommu_inv_vtd_queue_ops *ops;
@@ -131,6 +139,8 @@ struct iommu_inv_vtd_queue {
 	bool devtlb;
 	bool check_sid;
 	bool test_hooks;
+	bool did_from_dev;
+	bool blocks;
 };
 
 #define VTD_OWNER_SID 0x10000UL
@@ -147,6 +157,10 @@ static inline struct iommu_inv_vtd_queue *iommu_inv_vtd_unit_get(void)
 static inline void iommu_inv_vtd_unit_exit(void)
 {
 }
+#endif
+
+#ifdef CONFIG_IOMMUFD_INV_VTD_HOST
+struct iommu_inv_vtd_queue *iommu_inv_vtd_host_create(void);
 #endif
 
 #ifdef CONFIG_IOMMUFD_INV_TEST

@@ -146,6 +146,13 @@ enum {
  *	@hwpt_type is 0
  * @out_max_objects: most objects one open file may hold
  * @out_max_vdevs: for @hwpt_type, most virtual devices one HWPT may have
+ * @out_vtd_queues: for @hwpt_type IOMMU_INV_HWPT_VTD_S1, bit
+ *	(1 << IOMMU_INV_VTD_QUEUE_*) set for each queue kind this kernel
+ *	offers (HW: the kernel has ACPI; MODEL: the test option and mock=1;
+ *	HOST: built in-tree with CONFIG_IOMMUFD_INV_VTD_HOST); 0 otherwise.
+ *	Whether a unit is free (HW) or a device's unit is usable (HOST) is
+ *	known only when a HWPT or VDEV is allocated. Added after the first
+ *	version: a caller with the shorter structure does not get it.
  */
 struct iommu_inv_info {
 	__u32 size;
@@ -160,6 +167,7 @@ struct iommu_inv_info {
 	__u32 out_granule_log2;
 	__u32 out_max_objects;
 	__u32 out_max_vdevs;
+	__aligned_u64 out_vtd_queues;
 };
 
 #define IOMMU_INV_GET_INFO _IO(IOMMU_INV_TYPE, IOMMU_INV_CMD_GET_INFO)
@@ -184,9 +192,17 @@ struct iommu_inv_hwpt_mock {
  * @IOMMU_INV_VTD_QUEUE_MODEL: a software model of the queue that decodes
  *	every descriptor and checks every reserved bit; only with the test
  *	option and the "mock" module parameter.
+ * @IOMMU_INV_VTD_QUEUE_HOST: the queue of the host's intel-iommu driver,
+ *	which owns every unit: for the domain the HWPT's one device is
+ *	attached to, on the unit translating it. The config's @did must be 0
+ *	(-EINVAL): the driver's domain ID of the device's current domain is
+ *	put into every descriptor. Only in kernels built in-tree with
+ *	CONFIG_IOMMUFD_INV_VTD_HOST; -EOPNOTSUPP elsewhere (GET_INFO's
+ *	out_vtd_queues tells).
  */
 #define IOMMU_INV_VTD_QUEUE_HW 0
 #define IOMMU_INV_VTD_QUEUE_MODEL 1
+#define IOMMU_INV_VTD_QUEUE_HOST 2
 
 /* Largest PASID window of a VT-d HWPT: what one IOTLB_ALL may cost. */
 #define IOMMU_INV_VTD_MAX_PASIDS 1024
@@ -196,7 +212,8 @@ struct iommu_inv_hwpt_mock {
  * @flags: must be 0
  * @queue: IOMMU_INV_VTD_QUEUE_*, the invalidation queue to use
  * @did: host domain ID the guest's stage-1 table is tagged with, 1 to the
- *	unit's domain count - 1; one HWPT per domain ID and unit (-EBUSY)
+ *	unit's domain count - 1; one HWPT per domain ID and unit (-EBUSY);
+ *	0 on the HOST queue
  * @__reserved: must be 0
  * @pasid_base: host PASID that guest PASID 0 maps to
  * @pasid_num: guest PASIDs 0 to @pasid_num - 1 map to @pasid_base
@@ -236,7 +253,9 @@ struct iommu_inv_hwpt_vtd_s1 {
  * @__reserved: must be 0
  *
  * Needs CAP_SYS_ADMIN (-EPERM). Device-TLB entries for a device without
- * IOMMU_INV_VTD_DEV_ATS fail with -EINVAL.
+ * IOMMU_INV_VTD_DEV_ATS fail with -EINVAL. On the HOST queue a HWPT has
+ * one device (a second VDEV: -EBUSY), which the intel-iommu driver must
+ * translate (-ENODEV), without IOMMU_INV_VTD_DEV_ATS (-EOPNOTSUPP).
  */
 struct iommu_inv_vdev_vtd {
 	__u32 flags;

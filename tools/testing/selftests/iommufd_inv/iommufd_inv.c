@@ -3,6 +3,7 @@
  * Selftests of /dev/iommu-inv on the mock HWPT type: the module must be
  * loaded with mock=1.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -533,7 +534,8 @@ static void fill_test(int fd, __u32 hwpt_id, void *buf)
 
 FIXTURE_VARIANT_ADD(sizes, get_info) {
 	.ioctl = IOMMU_INV_GET_INFO,
-	.ksize = sizeof(struct iommu_inv_info),
+	/* The first version's size: out_vtd_queues came later. */
+	.ksize = offsetof(struct iommu_inv_info, out_vtd_queues),
 	.fill = fill_get_info,
 };
 

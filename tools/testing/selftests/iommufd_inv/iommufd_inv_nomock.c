@@ -79,6 +79,29 @@ TEST_F(nomock, vtd_model_queue_not_offered)
 					   1, 0, 1, &id));
 }
 
+/*
+ * GET_INFO's VT-d queue kinds agree with HWPT_ALLOC: no model without
+ * mock=1; the HOST queue (in-tree builds only) is there exactly when the
+ * bit says, EOPNOTSUPP otherwise.
+ */
+TEST_F(nomock, vtd_queues_as_info_says)
+{
+	struct iommu_inv_info info;
+	__u32 id;
+	int rc;
+
+	ASSERT_EQ(0, _test_get_info(self->fd, IOMMU_INV_HWPT_VTD_S1, &info));
+	EXPECT_EQ(0, info.out_vtd_queues & (1ULL << IOMMU_INV_VTD_QUEUE_MODEL));
+	rc = vtd_alloc(self->fd, IOMMU_INV_VTD_QUEUE_HOST, 0, 0, 1, &id);
+	if (info.out_vtd_queues & (1ULL << IOMMU_INV_VTD_QUEUE_HOST)) {
+		ASSERT_EQ(0, rc);
+		EXPECT_EQ(0, _test_destroy(self->fd, id));
+	} else {
+		EXPECT_EQ(-1, rc);
+		EXPECT_EQ(EOPNOTSUPP, errno);
+	}
+}
+
 /* Nor is the SMMUv3 command-queue model. */
 TEST_F(nomock, smmu_model_queue_not_offered)
 {
