@@ -200,7 +200,6 @@ static bool mock_injected(struct mock_hwpt *mock, u32 index,
 static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 				    struct iommu_inv_batch *batch)
 {
-	const struct iommu_inv_entry_hdr * const *entries = batch->entries;
 	struct mock_hwpt *mock = to_mock(hwpt);
 	/* Only the op changes @ninject, under the HWPT lock; one firing ends the run. */
 	bool inject = mock->ninject;
@@ -212,8 +211,26 @@ static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 		msleep(mock->delay_ms);
 		mock->delay_ms = 0;
 	}
+	/*
+	 * A uniform run of whole-cache entries: each entry empties the same
+	 * caches, so the first does it for all of them.
+	 */
+	if (batch->run && !inject) {
+		switch (((const struct iommu_inv_entry_hdr *)batch->run)->type) {
+		case IOMMU_INV_ENTRY_IOTLB_ALL:
+			mock->cache[IOMMU_INV_MOCK_IOTLB].valid = 0;
+			mock->cache[IOMMU_INV_MOCK_PWC].valid = 0;
+			seen[IOMMU_INV_ENTRY_IOTLB_ALL] += num;
+			return num;
+		case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+			mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid = 0;
+			seen[IOMMU_INV_ENTRY_PASID_CACHE_ALL] += num;
+			return num;
+		}
+	}
 	for (i = 0; i < num; i++) {
-		const struct iommu_inv_entry_hdr *hdr = entries[i];
+		const struct iommu_inv_entry_hdr *hdr =
+			iommu_inv_batch_entry(batch, i);
 
 		if (unlikely(inject) &&
 		    mock_injected(mock, batch->first_index + i, batch))

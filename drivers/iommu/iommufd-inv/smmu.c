@@ -397,8 +397,8 @@ static unsigned int smmu_invalidate(struct iommu_inv_hwpt *hwpt,
 	int rc = 0, qrc;
 
 	for (n = 0; n < batch->num && n < SMMU_QUEUE_BATCH - 1; n++) {
-		rc = smmu_encode(sh, batch->entries[n], &sh->cmds[n],
-				 &hw_error);
+		rc = smmu_encode(sh, iommu_inv_batch_entry(batch, n),
+				 &sh->cmds[n], &hw_error);
 		if (rc)
 			break;
 	}
