@@ -540,11 +540,11 @@ iommu_inv_engine_check(struct iommu_inv_engine *e,
 /*
  * The quick check of the entry at @p, whole or not, in [@p, @lim): a type
  * the HWPT takes, exactly the kernel's size, valid flags, whole before
- * @lim, valid generic fields. Returns its length, or 0.
+ * @lim, and (@fields) valid generic fields. Returns its length, or 0.
  */
 static __always_inline u32
 iommu_inv_engine_quick(const struct iommu_inv_hwpt *hwpt, const u8 *p,
-		       const u8 *lim)
+		       const u8 *lim, bool fields)
 {
 	const struct iommu_inv_entry_hdr *hdr = (const void *)p;
 	const struct iommu_inv_entry_rule *r;
@@ -563,7 +563,7 @@ iommu_inv_engine_quick(const struct iommu_inv_hwpt *hwpt, const u8 *p,
 	r = &hwpt->rules[hdr->type % IOMMU_INV_ENTRY_RULES];
 	if (((word ^ r->hdr) & r->mask) || len > lim - p)
 		return 0;
-	if ((BIT_ULL(hdr->type) & IOMMU_INV_FIELD_TYPES) &&
+	if (fields && (BIT_ULL(hdr->type) & IOMMU_INV_FIELD_TYPES) &&
 	    iommu_inv_check_fields(hwpt, hdr))
 		return 0;
 	return len;
@@ -593,16 +593,20 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 
 	if (!e->c.npend) {
 		e->c.pend_first = index;
-		len = iommu_inv_engine_quick(hwpt, p, lim);
+		len = iommu_inv_engine_quick(hwpt, p, lim, false);
 		if (!len)
 			return index;
 		memcpy(&word, p, sizeof(word));
 		/* Up to the call's end or the last whole entry of @len. */
-		n = min_t(u32, end - index, (u32)(lim - p) / len);
+		n = end - index;
+		if (n > 1)
+			n = min_t(u32, n, (u32)(lim - p) / len);
 		stop = p + n * len;
 		q = p + len;
 		if (BIT_ULL(((const struct iommu_inv_entry_hdr *)p)->type) &
 		    IOMMU_INV_FIELD_TYPES) {
+			if (iommu_inv_check_fields(hwpt, (const void *)p))
+				return index;
 			for (; q != stop; q += len) {
 				memcpy(&next, q, sizeof(next));
 				if (next != word ||
@@ -638,7 +642,7 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 	todo = min(end - index, IOMMU_INV_RUN - e->c.npend);
 	pend = e->pend + e->c.npend;
 	for (n = todo; n; n--) {
-		len = iommu_inv_engine_quick(hwpt, p, lim);
+		len = iommu_inv_engine_quick(hwpt, p, lim, true);
 		if (!len)
 			break;
 		*pend++ = (const void *)p;
