@@ -1222,35 +1222,36 @@ TEST_F(inv, uniform_whole_cache_runs)
 }
 
 /*
- * Runs of one header broken by other entries: a short run goes on as a
- * mixed one, a run of 64 or more is handed over alone; every entry is
- * carried out once, in order, and a bad entry after a run stops the call
- * at its own index.
+ * Runs of entries with one header broken by other entries: a run of 64 or
+ * more is handed over alone, a shorter one goes on as a mixed run; every
+ * entry is carried out once, in order, with its own fields, and a bad
+ * entry after a run stops the call at its own index.
  */
 TEST_F(inv, uniform_runs_broken_by_other_entries)
 {
 	int i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 70; i++)			/* 0 to 69 */
 		e_iotlb_all(&self->b);
-	e_pc_pasid(&self->b, 1);			/* index 3 */
-	for (i = 0; i < 70; i++)			/* 4 to 73 */
-		e_iotlb_all(&self->b);
+	e_pc_pasid(&self->b, 1);			/* 70 to 72: */
+	e_pc_pasid(&self->b, 3);			/* one header, */
+	e_pc_pasid(&self->b, 5);			/* three PASIDs */
+	e_iotlb_all(&self->b);				/* 73 */
 	e_pc_pasid(&self->b, 2);			/* 74 */
-	e_pc_pasid(&self->b, 3);			/* 75 */
-	e_iotlb_all(&self->b);				/* 76 */
-	e_iotlb_range(&self->b, 1, 0x1001, PAGE, 0);	/* 77: misaligned */
-	e_iotlb_all(&self->b);				/* 78 */
+	e_iotlb_all(&self->b);				/* 75 */
+	e_iotlb_range(&self->b, 1, 0x1001, PAGE, 0);	/* 76: misaligned */
+	e_iotlb_all(&self->b);				/* 77 */
 	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 1, 0, PAGE);
 	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 3, 0, PAGE);
+	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 5, 0, PAGE);
 	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 4, 0, PAGE);
-	test_inv_fails_at(0, EINVAL, 77);
-	ASSERT_EQ(78, self->inv.out_processed);
-	ASSERT_EQ(74, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
-	ASSERT_EQ(3, test_seen(IOMMU_INV_ENTRY_PASID_CACHE_PASID));
+	test_inv_fails_at(0, EINVAL, 76);
+	ASSERT_EQ(77, self->inv.out_processed);
+	ASSERT_EQ(72, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+	ASSERT_EQ(4, test_seen(IOMMU_INV_ENTRY_PASID_CACHE_PASID));
 	ASSERT_EQ(0, test_seen(IOMMU_INV_ENTRY_IOTLB_RANGE));
-	/* PASIDs 1 and 3 dropped, 4 (slot 2) kept. */
-	ASSERT_EQ(0x4, test_valid(IOMMU_INV_MOCK_PASID_CACHE));
+	/* PASIDs 1, 3 and 5 dropped, 4 (slot 3) kept. */
+	ASSERT_EQ(0x8, test_valid(IOMMU_INV_MOCK_PASID_CACHE));
 }
 
 TEST_F(inv, injection_fires_once)
