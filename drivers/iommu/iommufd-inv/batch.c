@@ -163,7 +163,10 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
  * @off: bytes of the array taken into &iommu_inv_engine.data so far
  * @head: parse cursor in &iommu_inv_engine.data
  * @tail: end of the valid bytes in &iommu_inv_engine.data
- * @npend: checked entries waiting in &iommu_inv_engine.pend
+ * @npend: checked entries waiting for the next op call: in
+ *	&iommu_inv_engine.pend, or a uniform run from &iommu_inv_engine.run
+ * @stride: the length of each entry of a uniform run; 0: the pending
+ *	entries are in &iommu_inv_engine.pend
  * @nnorm: &iommu_inv_engine.norm slots in use
  * @pend_first: array index of the first pending entry
  * @hw_errors: failures with a hardware error code, for the statistics
@@ -177,6 +180,7 @@ struct iommu_inv_cursor {
 	u32 head;
 	u32 tail;
 	u32 npend;
+	u32 stride;
 	u32 nnorm;
 	u32 pend_first;
 	u32 hw_errors;
@@ -192,6 +196,7 @@ struct iommu_inv_cursor {
  * @data: the bytes parsed: @buf, or the call's entries when they are in
  *	kernel memory already (@call->kentries)
  * @c: the cursors and flags of the call
+ * @run: the first pending entry, when they are a uniform run
  * @pend: the run of checked entries for the next op call
  * @norm: zero-extended copies of short entries
  * @buf: the chunk
@@ -200,6 +205,7 @@ struct iommu_inv_engine {
 	struct iommu_inv_call *call;
 	const u8 *data;
 	struct iommu_inv_cursor c;
+	const u8 *run;
 	const struct iommu_inv_entry_hdr *pend[IOMMU_INV_RUN];
 	u64 norm[IOMMU_INV_NORM_SLOTS][IOMMU_INV_ENTRY_KMAX / sizeof(u64)];
 	u8 buf[IOMMU_INV_CHUNK] __aligned(8);
@@ -356,9 +362,17 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 	/* Every field is set below before the op sees it. */
 	struct iommu_inv_batch batch __uninitialized;
 	unsigned int done = 0, n;
+	u16 type;
 
 	while (done < e->c.npend && !e->c.stop) {
-		batch.entries = e->pend + done;
+		if (e->c.stride) {
+			batch.entries = NULL;
+			batch.run = e->run + done * e->c.stride;
+		} else {
+			batch.entries = e->pend + done;
+			batch.run = NULL;
+		}
+		batch.stride = e->c.stride;
 		batch.num = e->c.npend - done;
 		batch.first_index = e->c.pend_first + done;
 		batch.nonblock = iommu_inv_engine_nonblock(e->call);
@@ -389,19 +403,34 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 		}
 		done += n;
 		e->call->processed = e->c.pend_first + done;
-		if (done < e->c.npend) {
+		/* A type may stop early, without an error, at its own limit. */
+		if (done < e->c.npend && (batch.error || !n)) {
 			/* -EAGAIN would make io_uring issue the call again. */
 			if (WARN_ON_ONCE(batch.error >= 0 ||
 					 batch.error == -EAGAIN))
 				batch.error = -EIO;
-			iommu_inv_engine_record(e, e->c.pend_first + done,
-						e->pend[done]->type,
+			type = iommu_inv_batch_entry(&batch, n)->type;
+			iommu_inv_engine_record(e, e->c.pend_first + done, type,
 						batch.error, batch.hw_error);
 			done++;
 		}
 	}
 	e->c.npend = 0;
+	e->c.stride = 0;
 	e->c.nnorm = 0;
+}
+
+/*
+ * Turn a pending uniform run (of fewer than IOMMU_INV_RUN entries: the
+ * caller flushes a longer one) into pointers, to append other entries.
+ */
+static void iommu_inv_engine_unpack(struct iommu_inv_engine *e)
+{
+	u32 i;
+
+	for (i = 0; i < e->c.npend; i++)
+		e->pend[i] = (const void *)(e->run + i * e->c.stride);
+	e->c.stride = 0;
 }
 
 /* The type of the next entry, or 0 if not even its header is readable. */
@@ -410,6 +439,22 @@ static u16 iommu_inv_engine_type(const struct iommu_inv_engine *e)
 	if (e->c.tail - e->c.head < sizeof(struct iommu_inv_entry_hdr))
 		return 0;
 	return ((const struct iommu_inv_entry_hdr *)(e->data + e->c.head))->type;
+}
+
+/*
+ * Whether a refill would bring more of the next entry: its header, or the
+ * rest of a valid length, is not in the chunk. (An invalid length is for
+ * iommu_inv_engine_next() to refuse.)
+ */
+static bool iommu_inv_engine_short(const struct iommu_inv_engine *e)
+{
+	u32 avail = e->c.tail - e->c.head;
+	u16 len;
+
+	if (avail < sizeof(struct iommu_inv_entry_hdr))
+		return true;
+	len = ((const struct iommu_inv_entry_hdr *)(e->data + e->c.head))->len;
+	return iommu_inv_entry_len_valid(len) && len > avail;
 }
 
 /*
@@ -493,44 +538,114 @@ iommu_inv_engine_check(struct iommu_inv_engine *e,
 }
 
 /*
+ * The quick check of the entry at @p, whole or not, in [@p, @lim): a type
+ * the HWPT takes, exactly the kernel's size, valid flags, whole before
+ * @lim, and (@fields) valid generic fields. Returns its length, or 0.
+ */
+static __always_inline u32
+iommu_inv_engine_quick(const struct iommu_inv_hwpt *hwpt, const u8 *p,
+		       const u8 *lim, bool fields)
+{
+	const struct iommu_inv_entry_hdr *hdr = (const void *)p;
+	const struct iommu_inv_entry_rule *r;
+	u64 word;
+	u16 len;
+
+	/* Entry lengths are multiples of 8: @hdr is aligned. */
+	if (lim - p < sizeof(*hdr))
+		return 0;
+	memcpy(&word, hdr, sizeof(word));
+	len = hdr->len;
+	/*
+	 * A type past the table fails the compare of its type field; the
+	 * length test comes before the type is used as a shift.
+	 */
+	r = &hwpt->rules[hdr->type % IOMMU_INV_ENTRY_RULES];
+	if (((word ^ r->hdr) & r->mask) || len > lim - p)
+		return 0;
+	if (fields && (BIT_ULL(hdr->type) & IOMMU_INV_FIELD_TYPES) &&
+	    iommu_inv_check_fields(hwpt, hdr))
+		return 0;
+	return len;
+}
+
+/*
  * The common case, with every cursor in a local: entries whole in the
  * chunk, exactly the kernel's size, valid. Queues them for the op until
  * the run is full or an entry needs the careful path (a refill, a short or
  * long entry, a failed check), and returns the index reached.
+ *
+ * A run starts as a uniform one: while the entries repeat the first one's
+ * header, each costs one compare of that header (and its fields' check,
+ * for a type with fields), and the op gets them as one block, up to all
+ * that the chunk holds. At the first entry with another header, a run of
+ * fewer than IOMMU_INV_RUN entries goes on as an array of pointers.
  */
 static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 				 u32 end)
 {
 	const struct iommu_inv_hwpt *hwpt = e->call->hwpt;
-	const struct iommu_inv_entry_rule *rules = hwpt->rules;
-	const struct iommu_inv_entry_hdr **pend = e->pend + e->c.npend;
+	const struct iommu_inv_entry_hdr **pend;
 	const u8 *p = e->data + e->c.head, *lim = e->data + e->c.tail;
-	u32 todo = min(end - index, IOMMU_INV_RUN - e->c.npend), n;
+	const u8 *q, *stop;
+	u32 todo, n, len;
+	u64 word, next;
 
-	if (!e->c.npend)
+	if (!e->c.npend) {
 		e->c.pend_first = index;
+		len = iommu_inv_engine_quick(hwpt, p, lim, false);
+		if (!len)
+			return index;
+		memcpy(&word, p, sizeof(word));
+		/* Up to the call's end or the last whole entry of @len. */
+		n = end - index;
+		if (n > 1)
+			n = min_t(u32, n, (u32)(lim - p) / len);
+		stop = p + n * len;
+		q = p + len;
+		if (BIT_ULL(((const struct iommu_inv_entry_hdr *)p)->type) &
+		    IOMMU_INV_FIELD_TYPES) {
+			if (iommu_inv_check_fields(hwpt, (const void *)p))
+				return index;
+			for (; q != stop; q += len) {
+				memcpy(&next, q, sizeof(next));
+				if (next != word ||
+				    iommu_inv_check_fields(hwpt, (const void *)q))
+					break;
+			}
+		} else {
+			for (; q != stop; q += len) {
+				memcpy(&next, q, sizeof(next));
+				if (next != word)
+					break;
+			}
+		}
+		e->run = p;
+		e->c.stride = len;
+		e->c.head = q - e->data;
+		if (q == stop) {
+			/* Call or chunk done: the op gets the uniform run. */
+			e->c.npend = n;
+			return index + n;
+		}
+		n = (q - p) / len;
+		e->c.npend = n;
+		index += n;
+		if (n >= IOMMU_INV_RUN)
+			return index;
+		/* Another header follows: go on with pointers. */
+		iommu_inv_engine_unpack(e);
+		p = q;
+	} else if (e->c.stride) {
+		iommu_inv_engine_unpack(e);
+	}
+	todo = min(end - index, IOMMU_INV_RUN - e->c.npend);
+	pend = e->pend + e->c.npend;
 	for (n = todo; n; n--) {
-		const struct iommu_inv_entry_hdr *hdr = (const void *)p;
-		const struct iommu_inv_entry_rule *r;
-		u64 word;
-		u16 len;
-
-		/* Entry lengths are multiples of 8: @hdr is aligned. */
-		if (lim - p < sizeof(*hdr))
+		len = iommu_inv_engine_quick(hwpt, p, lim, true);
+		if (!len)
 			break;
-		memcpy(&word, hdr, sizeof(word));
-		len = hdr->len;
-		/*
-		 * A type past the table fails the compare of its type field;
-		 * the length test comes before the type is used as a shift.
-		 */
-		r = &rules[hdr->type % IOMMU_INV_ENTRY_RULES];
-		if (((word ^ r->hdr) & r->mask) || len > lim - p)
-			break;
-		if ((BIT_ULL(hdr->type) & IOMMU_INV_FIELD_TYPES) &&
-		    iommu_inv_check_fields(hwpt, hdr))
-			break;
-		*pend++ = hdr;
+		*pend++ = (const void *)p;
 		p += len;
 	}
 	e->c.head = p - e->data;
@@ -591,7 +706,7 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 		iommu_inv_engine_refill(e);
 	}
 	while (index < call->entry_num && !e->c.stop) {
-		if (e->c.npend == IOMMU_INV_RUN ||
+		if (e->c.npend >= IOMMU_INV_RUN ||
 		    e->c.nnorm == IOMMU_INV_NORM_SLOTS)
 			iommu_inv_engine_flush(e);
 		if (e->c.stop)
@@ -600,8 +715,17 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 		index = iommu_inv_engine_fast(e, index, call->entry_num);
 		if (index == call->entry_num)
 			break;
-		if (e->c.npend == IOMMU_INV_RUN)
+		if (e->c.npend >= IOMMU_INV_RUN)
 			continue;
+		if (iommu_inv_engine_short(e) && e->c.off < call->entries_len &&
+		    !e->c.fault) {
+			/* The chunk is used up: the next run starts quick. */
+			iommu_inv_engine_flush(e);
+			if (e->c.stop)
+				break;
+			iommu_inv_engine_refill(e);
+			continue;
+		}
 
 		hdr = iommu_inv_engine_next(e, &error);
 		if (!hdr) {
@@ -627,6 +751,8 @@ int iommu_inv_call_run(struct iommu_inv_call *call)
 		} else {
 			if (!e->c.npend)
 				e->c.pend_first = index;
+			else if (e->c.stride)
+				iommu_inv_engine_unpack(e);
 			e->pend[e->c.npend++] = ent;
 		}
 		index++;

@@ -156,7 +156,12 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt);
 /**
  * struct iommu_inv_batch - a run of checked entries handed to a HWPT type
  * @entries: the entries, in kernel memory, each at least as long as the
- *	kernel's structure for its type (a longer entry has a zero tail)
+ *	kernel's structure for its type (a longer entry has a zero tail);
+ *	NULL for a uniform run (@run). Read them with iommu_inv_batch_entry().
+ * @run: a uniform run, or NULL: @num entries with one and the same header
+ *	(type, length, flags), back to back from @run, each of exactly the
+ *	kernel's size for its type
+ * @stride: the length of each entry of @run
  * @num: how many
  * @first_index: array index of @entries[0] in the caller's array
  * @nonblock: the caller must not sleep, and nothing of its call has been
@@ -168,12 +173,23 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt);
  */
 struct iommu_inv_batch {
 	const struct iommu_inv_entry_hdr * const *entries;
+	const u8 *run;
+	u32 stride;
 	unsigned int num;
 	u32 first_index;
 	bool nonblock;
 	int error;
 	u32 hw_error;
 };
+
+/* Entry @i of @batch (@i below @batch->num). */
+static inline const struct iommu_inv_entry_hdr *
+iommu_inv_batch_entry(const struct iommu_inv_batch *batch, unsigned int i)
+{
+	if (batch->run)
+		return (const void *)(batch->run + i * batch->stride);
+	return batch->entries[i];
+}
 
 /**
  * struct iommu_inv_hwpt_ops - one HWPT type
@@ -193,7 +209,9 @@ struct iommu_inv_batch {
  * @invalidate: carry out @batch in order, stopping at the first entry that
  *	fails; called with &iommu_inv_hwpt.lock held. Returns how many
  *	entries succeeded; when that is less than @batch->num, the next entry
- *	failed with @batch->error and @batch->hw_error.
+ *	failed with @batch->error and @batch->hw_error, or, with
+ *	@batch->error 0 and at least one entry done, the type stopped at a
+ *	limit of its own and is called again for the rest.
  */
 struct iommu_inv_hwpt_ops {
 	u32 type;

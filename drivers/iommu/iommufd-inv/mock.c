@@ -197,11 +197,10 @@ static bool mock_injected(struct mock_hwpt *mock, u32 index,
 	return false;
 }
 
-static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
-				    struct iommu_inv_batch *batch)
+/* Each entry of @batch in turn; armed injections fire here. */
+static noinline unsigned int mock_invalidate_each(struct mock_hwpt *mock,
+						  struct iommu_inv_batch *batch)
 {
-	const struct iommu_inv_entry_hdr * const *entries = batch->entries;
-	struct mock_hwpt *mock = to_mock(hwpt);
 	/* Only the op changes @ninject, under the HWPT lock; one firing ends the run. */
 	bool inject = mock->ninject;
 	u64 *seen = mock->seen;
@@ -213,7 +212,8 @@ static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 		mock->delay_ms = 0;
 	}
 	for (i = 0; i < num; i++) {
-		const struct iommu_inv_entry_hdr *hdr = entries[i];
+		const struct iommu_inv_entry_hdr *hdr =
+			iommu_inv_batch_entry(batch, i);
 
 		if (unlikely(inject) &&
 		    mock_injected(mock, batch->first_index + i, batch))
@@ -236,6 +236,32 @@ static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 		seen[hdr->type]++;
 	}
 	return i;
+}
+
+static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
+				    struct iommu_inv_batch *batch)
+{
+	struct mock_hwpt *mock = to_mock(hwpt);
+	unsigned int num = batch->num;
+
+	if (!batch->run || mock->ninject || mock->delay_ms)
+		return mock_invalidate_each(mock, batch);
+	/*
+	 * A uniform run of whole-cache entries: each entry empties the same
+	 * caches, so the first does it for all of them.
+	 */
+	switch (((const struct iommu_inv_entry_hdr *)batch->run)->type) {
+	case IOMMU_INV_ENTRY_IOTLB_ALL:
+		mock->cache[IOMMU_INV_MOCK_IOTLB].valid = 0;
+		mock->cache[IOMMU_INV_MOCK_PWC].valid = 0;
+		mock->seen[IOMMU_INV_ENTRY_IOTLB_ALL] += num;
+		return num;
+	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+		mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid = 0;
+		mock->seen[IOMMU_INV_ENTRY_PASID_CACHE_ALL] += num;
+		return num;
+	}
+	return mock_invalidate_each(mock, batch);
 }
 
 const struct iommu_inv_hwpt_ops iommu_inv_mock_ops = {

@@ -495,8 +495,8 @@ static unsigned int smmu_invalidate(struct iommu_inv_hwpt *hwpt,
 
 	BUILD_BUG_ON(SMMU_RUN_CMDS < 64);
 	for (i = 0; i < batch->num; i++) {
-		rc = smmu_encode(sh, batch->entries[i], &c, &streams,
-				 &hw_error);
+		rc = smmu_encode(sh, iommu_inv_batch_entry(batch, i), &c,
+				 &streams, &hw_error);
 		if (rc)
 			break;
 		ncmds = streams ? hwpt->num_vdevs : 1;

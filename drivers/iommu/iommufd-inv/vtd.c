@@ -671,7 +671,8 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 		return 0;
 	}
 	for (i = 0; i < batch->num; i++) {
-		rc = vtd_encode(vh, batch->entries[i], &d, &ndescs, &hw_error);
+		rc = vtd_encode(vh, iommu_inv_batch_entry(batch, i), &d, &ndescs,
+				&hw_error);
 		if (rc)
 			break;
 		for (k = 0; k < ndescs; k++) {

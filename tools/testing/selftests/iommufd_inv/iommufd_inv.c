@@ -1191,6 +1191,71 @@ TEST_F(inv, hw_error_and_statistics)
 	ASSERT_EQ(1, info.out_hw_errors);
 }
 
+/*
+ * A run of entries with one header is handed to the HWPT type as one
+ * block; the mock empties a whole cache once for such a run. 300 entries
+ * span two chunks (256 8-byte entries each), and every one is counted.
+ */
+TEST_F(inv, uniform_whole_cache_runs)
+{
+	struct iommu_inv_hwpt_info info;
+	int i;
+
+	test_fill(IOMMU_INV_MOCK_IOTLB, 0, 1, 0x1000, PAGE);
+	test_fill(IOMMU_INV_MOCK_PWC, 0, 1, 0x1000, PAGE);
+	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 1, 0, PAGE);
+	for (i = 0; i < 300; i++)
+		e_iotlb_all(&self->b);
+	test_inv_ok();
+	ASSERT_EQ(0, test_valid(IOMMU_INV_MOCK_IOTLB));
+	ASSERT_EQ(0, test_valid(IOMMU_INV_MOCK_PWC));
+	ASSERT_EQ(0x1, test_valid(IOMMU_INV_MOCK_PASID_CACHE));
+	ASSERT_EQ(300, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+	ASSERT_EQ(0, _test_hwpt_info(self->fd, self->hwpt_id, &info));
+	ASSERT_EQ(300, info.out_entries);
+
+	/* An armed failure inside such a run stops it at that entry. */
+	test_fill(IOMMU_INV_MOCK_IOTLB, 0, 1, 0x1000, PAGE);
+	test_inject(257, -EIO, 0);
+	test_inv_fails_at(0, EIO, 257);
+	ASSERT_EQ(258, self->inv.out_processed);
+	ASSERT_EQ(300 + 257, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+	ASSERT_EQ(0, test_valid(IOMMU_INV_MOCK_IOTLB));
+}
+
+/*
+ * Runs of entries with one header broken by other entries: a run of 64 or
+ * more is handed over alone, a shorter one goes on as a mixed run; every
+ * entry is carried out once, in order, with its own fields, and a bad
+ * entry after a run stops the call at its own index.
+ */
+TEST_F(inv, uniform_runs_broken_by_other_entries)
+{
+	int i;
+
+	for (i = 0; i < 70; i++)			/* 0 to 69 */
+		e_iotlb_all(&self->b);
+	e_pc_pasid(&self->b, 1);			/* 70 to 72: */
+	e_pc_pasid(&self->b, 3);			/* one header, */
+	e_pc_pasid(&self->b, 5);			/* three PASIDs */
+	e_iotlb_all(&self->b);				/* 73 */
+	e_pc_pasid(&self->b, 2);			/* 74 */
+	e_iotlb_all(&self->b);				/* 75 */
+	e_iotlb_range(&self->b, 1, 0x1001, PAGE, 0);	/* 76: misaligned */
+	e_iotlb_all(&self->b);				/* 77 */
+	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 1, 0, PAGE);
+	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 3, 0, PAGE);
+	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 5, 0, PAGE);
+	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 4, 0, PAGE);
+	test_inv_fails_at(0, EINVAL, 76);
+	ASSERT_EQ(77, self->inv.out_processed);
+	ASSERT_EQ(72, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+	ASSERT_EQ(4, test_seen(IOMMU_INV_ENTRY_PASID_CACHE_PASID));
+	ASSERT_EQ(0, test_seen(IOMMU_INV_ENTRY_IOTLB_RANGE));
+	/* PASIDs 1, 3 and 5 dropped, 4 (slot 3) kept. */
+	ASSERT_EQ(0x8, test_valid(IOMMU_INV_MOCK_PASID_CACHE));
+}
+
 TEST_F(inv, injection_fires_once)
 {
 	e_iotlb_all(&self->b);
