@@ -362,8 +362,10 @@ static int smmu_encode(struct smmu_hwpt *sh,
 	case IOMMU_INV_ENTRY_PASID_CACHE_PASID:
 		/*
 		 * 4.3.4: the CD of one SubstreamID, which the SMMU must have
-		 * (IDR1.SSIDSIZE); Leaf, as Linux's arm-smmu-v3 sets it when
-		 * it syncs one CD it wrote (the CD, not a CD-table level).
+		 * (IDR1.SSIDSIZE). Leaf 0: the entry does not say whether
+		 * the guest changed the CD or a level-1 descriptor above it
+		 * (Linux's arm-smmu-v3 clears Leaf after writing one, as the
+		 * SMMU may have cached an invalid one), so both are dropped.
 		 */
 		ssid = ((const struct iommu_inv_entry_pc_pasid *)hdr)->pasid;
 		if (ssid >= BIT(sh->q->ssid_bits)) {
@@ -372,7 +374,7 @@ static int smmu_encode(struct smmu_hwpt *sh,
 		}
 		c->dw[0] = FIELD_PREP(CMD0_OP, SMMU_OP_CFGI_CD) |
 			   FIELD_PREP(CFGI0_SSID, ssid);
-		c->dw[1] = CFGI1_LEAF;
+		c->dw[1] = 0;
 		*streams = true;
 		return 0;
 	case IOMMU_INV_ENTRY_SMMUV3_CMD:
@@ -469,8 +471,13 @@ static void smmu_stream_cmd(struct smmu_hwpt *sh, unsigned long *vsid,
 	struct iommu_inv_vdev *vdev;
 
 	vdev = xa_find(&sh->core.vdevs, vsid, ULONG_MAX, XA_PRESENT);
-	if (!WARN_ON_ONCE(!vdev))
+	if (WARN_ON_ONCE(!vdev)) {
+		/* Never a stream ID the HWPT does not own: a bare sync. */
+		c->dw[0] = SMMU_OP_CMD_SYNC;
+		c->dw[1] = 0;
+	} else {
 		c->dw[0] |= FIELD_PREP(CFGI0_SID, to_smmu_dev(vdev)->sid);
+	}
 	(*vsid)++;
 }
 

@@ -328,10 +328,18 @@ static int smmu_unit_submit(struct iommu_inv_smmu_queue *q,
 
 	*done = 0;
 	*hw_error = 0;
-	if (!nonblock)
-		mutex_lock(&u->lock);
-	else if (!mutex_trylock(&u->lock))
+	/*
+	 * A non-blocking submit never waits for a device: a run with an
+	 * ATC_INV (up to an ATS time-out) goes to io_uring's worker.
+	 */
+	if (nonblock && smmu_run_has_atc(cmds, n))
 		return -EAGAIN;
+	if (!nonblock) {
+		if (mutex_lock_killable(&u->lock))
+			return -EINTR;
+	} else if (!mutex_trylock(&u->lock)) {
+		return -EAGAIN;
+	}
 	if (u->broken) {
 		rc = -EIO;
 		goto out_unlock;
@@ -426,7 +434,8 @@ static int smmu_unit_enable(struct smmu_unit *u)
 	u->q.ats = idr0 & SMMU_IDR0_ATS;
 	u->q.vmid_bits = idr0 & SMMU_IDR0_VMID16 ? 16 : 8;
 	u->q.sid_bits = FIELD_GET(SMMU_IDR1_SIDSIZE, idr1);
-	u->q.ssid_bits = FIELD_GET(SMMU_IDR1_SSIDSIZE, idr1);
+	/* At most 20 bits (IHI 0070 6.3.2): what CFGI0_SSID holds. */
+	u->q.ssid_bits = min_t(u32, FIELD_GET(SMMU_IDR1_SSIDSIZE, idr1), 20);
 
 	smmu_writel(u, smmu_readl(u, SMMU_REG_GERROR), SMMU_REG_GERRORN);
 	smmu_writel(u, SMMU_CR1_QUEUE, SMMU_REG_CR1);

@@ -291,14 +291,17 @@ static void model_apply(struct vtd_model *m, const struct iommu_inv_vtd_desc *d)
 		break;
 	case VTD_DESC_DEVTLB:
 		/*
-		 * 6.5.2.5: one device's entries for its requests without
-		 * PASID, in the range; PASID-tagged ones are 6.5.2.6's (Linux
-		 * sends this one for IOMMU_NO_PASID translations only).
+		 * 6.5.2.5: one device's entries in the range. It reaches the
+		 * device as an ATS Invalidate Request without a PASID
+		 * prefix, which drops the range for every PASID as well
+		 * (there is no request for the untagged entries alone; see
+		 * the note in Linux's arm_smmu_atc_inv_to_cmd()).
 		 */
 		s.by_sid = true;
 		s.sid = bits(d->qw[0], 47, 32);
 		model_sel_ats(&s, d->qw[1], 0);
 		model_evict(m, IOMMU_INV_VTD_CACHE_DEVTLB_NP, &s);
+		model_evict(m, IOMMU_INV_VTD_CACHE_DEVTLB, &s);
 		break;
 	}
 }

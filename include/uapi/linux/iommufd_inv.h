@@ -496,7 +496,7 @@ struct iommu_inv_entry_pc_all {
  * @__reserved: must be 0
  *
  * SMMUv3: this entry and IOMMU_INV_ENTRY_PASID_CACHE_ALL become one
- * CFGI_CD (Leaf) or CFGI_CD_ALL per device of the HWPT, none if it has
+ * CFGI_CD (Leaf 0) or CFGI_CD_ALL per device of the HWPT, none if it has
  * no device.
  */
 struct iommu_inv_entry_pc_pasid {

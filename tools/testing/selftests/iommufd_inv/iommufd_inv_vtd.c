@@ -1189,8 +1189,9 @@ TEST_F(vtd, raw_golden_devtlb_pfsid)
 
 /*
  * What a device-TLB invalidate without PASID evicts (model): the device's
- * entries for its requests without PASID in the range, not its
- * PASID-tagged ones (6.5.2.6's), nor another device's.
+ * entries in the range, those for its requests without PASID and its
+ * PASID-tagged ones alike (the ATS request carries no PASID, so it is for
+ * every PASID), and nothing of another device.
  */
 TEST_F(vtd, raw_flush_devtlb_nopasid)
 {
@@ -1202,25 +1203,28 @@ TEST_F(vtd, raw_flush_devtlb_nopasid)
 	fill(DEVTLB_NP, 0, 0, SID_A, 0x5000, PAGE);		/* 3: before */
 	fill(DEVTLB_NP, 0, 0, SID_B, 0x6000, PAGE);		/* 4 */
 	fill(DEVTLB_NP, 0, 0, SID_A, 0xfffffffffffff000, PAGE); /* 5 */
-	fill(DEVTLB, 0, HP(0), SID_A, 0x6000, PAGE);		/* 0: stays */
+	fill(DEVTLB, 0, HP(0), SID_A, 0x7000, PAGE);		/* 0: goes */
+	fill(DEVTLB, 0, HP(0), SID_A, 0x8000, PAGE);		/* 1: past */
+	fill(DEVTLB, 0, HP(1), SID_B, 0x6000, PAGE);		/* 2 */
 
 	e_raw(0x0000001000000003, 0x0000000000006001);
 	test_inv_ok();
 	EXPECT_EQ(0x3c, valid(DEVTLB_NP));
-	EXPECT_EQ(0x1, valid(DEVTLB));
+	EXPECT_EQ(0x6, valid(DEVTLB));
 	/* Linux's "everything": the top page too, still one device. */
 	ebuf_reset(&self->b);
 	e_raw(0x0000001000000003, 0x7ffffffffffff001);
 	test_inv_ok();
 	EXPECT_EQ(0x10, valid(DEVTLB_NP));
-	EXPECT_EQ(0x1, valid(DEVTLB));
+	EXPECT_EQ(0x4, valid(DEVTLB));
 	/* PASID-based device-TLB invalidations leave these alone. */
 	fill(DEVTLB_NP, 0, 0, SID_A, 0x6000, PAGE);		/* 0 */
+	fill(DEVTLB, 0, HP(0), SID_A, 0x7000, PAGE);		/* 0 */
 	ebuf_reset(&self->b);
 	e_devtlb_pasid(&self->b, VIRT_A, 0);
 	test_inv_ok();
 	EXPECT_EQ(0x11, valid(DEVTLB_NP));
-	EXPECT_EQ(0x0, valid(DEVTLB));
+	EXPECT_EQ(0x4, valid(DEVTLB));
 }
 
 /*
