@@ -119,7 +119,7 @@ static void mock_cache_drop(struct mock_cache *c, bool any_pasid, u32 pasid,
 	}
 }
 
-/* One selective entry; the whole-cache ones are done in mock_invalidate(). */
+/* One selective entry; the whole-cache ones are done by mock_whole(). */
 static noinline int mock_one(struct mock_hwpt *mock,
 			     const struct iommu_inv_entry_hdr *hdr)
 {
@@ -197,13 +197,31 @@ static bool mock_injected(struct mock_hwpt *mock, u32 index,
 	return false;
 }
 
-/* Each entry of @batch in turn; armed injections fire here. */
+/*
+ * One whole-cache entry: empty the caches it names. Each entry does its own
+ * stores (WRITE_ONCE, so that a run of them is not folded into one), as
+ * each would be its own command to a unit. Returns false for another type.
+ */
+static __always_inline bool mock_whole(struct mock_hwpt *mock, u16 type)
+{
+	switch (type) {
+	case IOMMU_INV_ENTRY_IOTLB_ALL:
+		WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_IOTLB].valid, 0);
+		WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PWC].valid, 0);
+		return true;
+	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+		WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid, 0);
+		return true;
+	}
+	return false;
+}
+
+/* Each entry of @batch in turn, with armed injections and a delay. */
 static noinline unsigned int mock_invalidate_each(struct mock_hwpt *mock,
 						  struct iommu_inv_batch *batch)
 {
 	/* Only the op changes @ninject, under the HWPT lock; one firing ends the run. */
 	bool inject = mock->ninject;
-	u64 *seen = mock->seen;
 	unsigned int i, num = batch->num;
 	int rc;
 
@@ -218,50 +236,96 @@ static noinline unsigned int mock_invalidate_each(struct mock_hwpt *mock,
 		if (unlikely(inject) &&
 		    mock_injected(mock, batch->first_index + i, batch))
 			break;
-		switch (hdr->type) {
-		case IOMMU_INV_ENTRY_IOTLB_ALL:
-			mock->cache[IOMMU_INV_MOCK_IOTLB].valid = 0;
-			mock->cache[IOMMU_INV_MOCK_PWC].valid = 0;
-			break;
-		case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
-			mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid = 0;
-			break;
-		default:
+		if (!mock_whole(mock, hdr->type)) {
 			rc = mock_one(mock, hdr);
 			if (unlikely(rc)) {
 				batch->error = rc;
 				return i;
 			}
 		}
-		seen[hdr->type]++;
+		mock->seen[hdr->type]++;
 	}
 	return i;
+}
+
+/*
+ * The entries of an array of pointers; stops at the first that fails.
+ * Every entry does its own invalidation and is counted on its own.
+ */
+static unsigned int mock_invalidate_ptrs(struct mock_hwpt *mock,
+					 struct iommu_inv_batch *batch)
+{
+	const struct iommu_inv_entry_hdr * const *ent = batch->entries;
+	unsigned int i, num = batch->num;
+	int rc;
+
+	for (i = 0; i < num; i++) {
+		const struct iommu_inv_entry_hdr *hdr = ent[i];
+
+		if (!mock_whole(mock, hdr->type)) {
+			rc = mock_one(mock, hdr);
+			if (unlikely(rc)) {
+				batch->error = rc;
+				return i;
+			}
+		}
+		mock->seen[hdr->type]++;
+	}
+	return num;
+}
+
+/*
+ * The entries of a uniform run (one header): the type's work is the same
+ * code for each, so the loop is chosen once; each entry still does its own
+ * invalidation and is counted on its own (WRITE_ONCE: not folded into one
+ * store for the run).
+ */
+static unsigned int mock_invalidate_run(struct mock_hwpt *mock,
+					struct iommu_inv_batch *batch)
+{
+	const u8 *p = batch->run;
+	unsigned int i, num = batch->num;
+	u64 *seen;
+	int rc;
+
+	switch (((const struct iommu_inv_entry_hdr *)batch->run)->type) {
+	case IOMMU_INV_ENTRY_IOTLB_ALL:
+		seen = &mock->seen[IOMMU_INV_ENTRY_IOTLB_ALL];
+		for (i = 0; i < num; i++) {
+			WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_IOTLB].valid, 0);
+			WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PWC].valid, 0);
+			WRITE_ONCE(*seen, *seen + 1);
+		}
+		return num;
+	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+		seen = &mock->seen[IOMMU_INV_ENTRY_PASID_CACHE_ALL];
+		for (i = 0; i < num; i++) {
+			WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid, 0);
+			WRITE_ONCE(*seen, *seen + 1);
+		}
+		return num;
+	}
+	for (i = 0; i < num; i++, p += batch->stride) {
+		rc = mock_one(mock, (const void *)p);
+		if (unlikely(rc)) {
+			batch->error = rc;
+			return i;
+		}
+		mock->seen[((const struct iommu_inv_entry_hdr *)p)->type]++;
+	}
+	return num;
 }
 
 static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 				    struct iommu_inv_batch *batch)
 {
 	struct mock_hwpt *mock = to_mock(hwpt);
-	unsigned int num = batch->num;
 
-	if (!batch->run || mock->ninject || mock->delay_ms)
+	if (unlikely(mock->ninject || mock->delay_ms))
 		return mock_invalidate_each(mock, batch);
-	/*
-	 * A uniform run of whole-cache entries: each entry empties the same
-	 * caches, so the first does it for all of them.
-	 */
-	switch (((const struct iommu_inv_entry_hdr *)batch->run)->type) {
-	case IOMMU_INV_ENTRY_IOTLB_ALL:
-		mock->cache[IOMMU_INV_MOCK_IOTLB].valid = 0;
-		mock->cache[IOMMU_INV_MOCK_PWC].valid = 0;
-		mock->seen[IOMMU_INV_ENTRY_IOTLB_ALL] += num;
-		return num;
-	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
-		mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid = 0;
-		mock->seen[IOMMU_INV_ENTRY_PASID_CACHE_ALL] += num;
-		return num;
-	}
-	return mock_invalidate_each(mock, batch);
+	if (batch->run)
+		return mock_invalidate_run(mock, batch);
+	return mock_invalidate_ptrs(mock, batch);
 }
 
 const struct iommu_inv_hwpt_ops iommu_inv_mock_ops = {
