@@ -216,20 +216,24 @@ static __always_inline bool mock_whole(struct mock_hwpt *mock, u16 type)
 	return false;
 }
 
-/* Each entry of @batch in turn, with armed injections and a delay. */
+/*
+ * Each entry of @batch in turn from @i on, with armed injections, a delay
+ * and the selective entries; returns the index reached.
+ */
 static noinline unsigned int mock_invalidate_each(struct mock_hwpt *mock,
-						  struct iommu_inv_batch *batch)
+						  struct iommu_inv_batch *batch,
+						  unsigned int i)
 {
 	/* Only the op changes @ninject, under the HWPT lock; one firing ends the run. */
 	bool inject = mock->ninject;
-	unsigned int i, num = batch->num;
+	unsigned int num = batch->num;
 	int rc;
 
 	if (unlikely(mock->delay_ms)) {
 		msleep(mock->delay_ms);
 		mock->delay_ms = 0;
 	}
-	for (i = 0; i < num; i++) {
+	for (; i < num; i++) {
 		const struct iommu_inv_entry_hdr *hdr =
 			iommu_inv_batch_entry(batch, i);
 
@@ -249,83 +253,64 @@ static noinline unsigned int mock_invalidate_each(struct mock_hwpt *mock,
 }
 
 /*
- * The entries of an array of pointers; stops at the first that fails.
- * Every entry does its own invalidation and is counted on its own.
+ * Every entry does its own invalidation and is counted on its own. The
+ * whole-cache entries are done here, without a call (so the op needs no
+ * frame); the first other entry, an armed injection or a delay sends the
+ * rest to mock_invalidate_each(). A uniform run (one header) only picks
+ * its loop once; its stores stay one per entry (WRITE_ONCE).
  */
-static unsigned int mock_invalidate_ptrs(struct mock_hwpt *mock,
-					 struct iommu_inv_batch *batch)
-{
-	const struct iommu_inv_entry_hdr * const *ent = batch->entries;
-	unsigned int i, num = batch->num;
-	int rc;
-
-	for (i = 0; i < num; i++) {
-		const struct iommu_inv_entry_hdr *hdr = ent[i];
-
-		if (!mock_whole(mock, hdr->type)) {
-			rc = mock_one(mock, hdr);
-			if (unlikely(rc)) {
-				batch->error = rc;
-				return i;
-			}
-		}
-		mock->seen[hdr->type]++;
-	}
-	return num;
-}
-
-/*
- * The entries of a uniform run (one header): the type's work is the same
- * code for each, so the loop is chosen once; each entry still does its own
- * invalidation and is counted on its own (WRITE_ONCE: not folded into one
- * store for the run).
- */
-static unsigned int mock_invalidate_run(struct mock_hwpt *mock,
-					struct iommu_inv_batch *batch)
-{
-	const u8 *p = batch->run;
-	unsigned int i, num = batch->num;
-	u64 *seen;
-	int rc;
-
-	switch (((const struct iommu_inv_entry_hdr *)batch->run)->type) {
-	case IOMMU_INV_ENTRY_IOTLB_ALL:
-		seen = &mock->seen[IOMMU_INV_ENTRY_IOTLB_ALL];
-		for (i = 0; i < num; i++) {
-			WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_IOTLB].valid, 0);
-			WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PWC].valid, 0);
-			WRITE_ONCE(*seen, *seen + 1);
-		}
-		return num;
-	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
-		seen = &mock->seen[IOMMU_INV_ENTRY_PASID_CACHE_ALL];
-		for (i = 0; i < num; i++) {
-			WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid, 0);
-			WRITE_ONCE(*seen, *seen + 1);
-		}
-		return num;
-	}
-	for (i = 0; i < num; i++, p += batch->stride) {
-		rc = mock_one(mock, (const void *)p);
-		if (unlikely(rc)) {
-			batch->error = rc;
-			return i;
-		}
-		mock->seen[((const struct iommu_inv_entry_hdr *)p)->type]++;
-	}
-	return num;
-}
-
 static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 				    struct iommu_inv_batch *batch)
 {
 	struct mock_hwpt *mock = to_mock(hwpt);
+	const struct iommu_inv_entry_hdr * const *ent = batch->entries;
+	unsigned int i, num = batch->num;
+	const u8 *p = batch->run;
+	u32 stride = batch->stride;
+	u64 *seen;
+	u16 type;
 
 	if (unlikely(mock->ninject || mock->delay_ms))
-		return mock_invalidate_each(mock, batch);
-	if (batch->run)
-		return mock_invalidate_run(mock, batch);
-	return mock_invalidate_ptrs(mock, batch);
+		return mock_invalidate_each(mock, batch, 0);
+	/* @num is at least 1. */
+	i = 0;
+	if (!p) {
+		do {
+			type = ent[i]->type;
+			if (!mock_whole(mock, type))
+				return mock_invalidate_each(mock, batch, i);
+			mock->seen[type]++;
+		} while (++i < num);
+		return num;
+	}
+	if (batch->uniform) {
+		switch (((const struct iommu_inv_entry_hdr *)p)->type) {
+		case IOMMU_INV_ENTRY_IOTLB_ALL:
+			seen = &mock->seen[IOMMU_INV_ENTRY_IOTLB_ALL];
+			for (i = 0; i < num; i++) {
+				WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_IOTLB].valid, 0);
+				WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PWC].valid, 0);
+				WRITE_ONCE(*seen, *seen + 1);
+			}
+			return num;
+		case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+			seen = &mock->seen[IOMMU_INV_ENTRY_PASID_CACHE_ALL];
+			for (i = 0; i < num; i++) {
+				WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid, 0);
+				WRITE_ONCE(*seen, *seen + 1);
+			}
+			return num;
+		}
+		return mock_invalidate_each(mock, batch, 0);
+	}
+	do {
+		type = ((const struct iommu_inv_entry_hdr *)p)->type;
+		if (!mock_whole(mock, type))
+			return mock_invalidate_each(mock, batch, i);
+		mock->seen[type]++;
+		p += stride;
+	} while (++i < num);
+	return num;
 }
 
 const struct iommu_inv_hwpt_ops iommu_inv_mock_ops = {
