@@ -131,10 +131,11 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
 
 	BUILD_BUG_ON(sizeof(h) != sizeof(u64));
 	BUILD_BUG_ON(ARRAY_SIZE(iommu_inv_entry_descs) != IOMMU_INV_ENTRY_NR);
-	BUILD_BUG_ON(ARRAY_SIZE(iommu_inv_entry_descs) > ARRAY_SIZE(hwpt->rules));
-	BUILD_BUG_ON(!is_power_of_2(ARRAY_SIZE(hwpt->rules)));
+	BUILD_BUG_ON(ARRAY_SIZE(iommu_inv_entry_descs) >
+		     ARRAY_SIZE(hwpt->rules.hdr));
+	BUILD_BUG_ON(!is_power_of_2(ARRAY_SIZE(hwpt->rules.hdr)));
 	for (type = 0; type < IOMMU_INV_ENTRY_RULES; type++) {
-		struct iommu_inv_entry_rule *r = &hwpt->rules[type];
+		struct iommu_inv_entry_rules *r = &hwpt->rules;
 
 		desc = type < IOMMU_INV_ENTRY_NR ?
 		       iommu_inv_entry_desc(hwpt->ops->entry_types, type) : NULL;
@@ -144,16 +145,18 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
 			 * (0xffff) is past any chunk or inline payload: the
 			 * engine's length test refuses it.
 			 */
-			r->hdr = U64_MAX;
-			r->mask = U64_MAX;
+			r->hdr[type] = U64_MAX;
+			r->mask[type] = U64_MAX;
+			r->fields[type] = 0;
 			continue;
 		}
 		h = (struct iommu_inv_entry_hdr){ .type = type, .len = desc->size };
 		m = (struct iommu_inv_entry_hdr){
 			.type = U16_MAX, .len = U16_MAX, .flags = ~desc->flags,
 		};
-		memcpy(&r->hdr, &h, sizeof(r->hdr));
-		memcpy(&r->mask, &m, sizeof(r->mask));
+		memcpy(&r->hdr[type], &h, sizeof(r->hdr[type]));
+		memcpy(&r->mask[type], &m, sizeof(r->mask[type]));
+		r->fields[type] = !!(BIT_ULL(type) & IOMMU_INV_FIELD_TYPES);
 	}
 }
 
@@ -164,9 +167,9 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
  * @head: parse cursor in &iommu_inv_engine.data
  * @tail: end of the valid bytes in &iommu_inv_engine.data
  * @npend: checked entries waiting for the next op call: in
- *	&iommu_inv_engine.pend, or a uniform run from &iommu_inv_engine.run
- * @stride: the length of each entry of a uniform run; 0: the pending
- *	entries are in &iommu_inv_engine.pend
+ *	&iommu_inv_engine.pend, or a block from &iommu_inv_engine.run
+ * @stride: the length of each entry of a block; 0: the pending entries
+ *	are in &iommu_inv_engine.pend
  * @nnorm: &iommu_inv_engine.norm slots in use
  * @pend_first: array index of the first pending entry
  * @hw_errors: failures with a hardware error code, for the statistics
@@ -174,6 +177,7 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt)
  * @stop: no further entry is to be attempted
  * @again: a non-blocking call found the HWPT busy before doing anything
  * @results_fault: writing a result failed
+ * @uniform: the block's entries all have one header
  */
 struct iommu_inv_cursor {
 	u32 off;
@@ -188,6 +192,7 @@ struct iommu_inv_cursor {
 	bool stop;
 	bool again;
 	bool results_fault;
+	bool uniform;
 };
 
 /**
@@ -196,7 +201,7 @@ struct iommu_inv_cursor {
  * @data: the bytes parsed: @buf, or the call's entries when they are in
  *	kernel memory already (@call->kentries)
  * @c: the cursors and flags of the call
- * @run: the first pending entry, when they are a uniform run
+ * @run: the first pending entry, when they are a block (one length)
  * @pend: the run of checked entries for the next op call
  * @norm: zero-extended copies of short entries
  * @buf: the chunk
@@ -373,6 +378,7 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 			batch.run = NULL;
 		}
 		batch.stride = e->c.stride;
+		batch.uniform = e->c.uniform;
 		batch.num = e->c.npend - done;
 		batch.first_index = e->c.pend_first + done;
 		batch.nonblock = iommu_inv_engine_nonblock(e->call);
@@ -421,8 +427,8 @@ static void iommu_inv_engine_flush(struct iommu_inv_engine *e)
 }
 
 /*
- * Turn a pending uniform run (of fewer than IOMMU_INV_RUN entries: the
- * caller flushes a longer one) into pointers, to append other entries.
+ * Turn a pending block (of fewer than IOMMU_INV_RUN entries: the caller
+ * flushes a longer one) into pointers, to append other entries.
  */
 static void iommu_inv_engine_unpack(struct iommu_inv_engine *e)
 {
@@ -547,7 +553,8 @@ iommu_inv_engine_quick(const struct iommu_inv_hwpt *hwpt, const u8 *p,
 		       const u8 *lim, bool fields)
 {
 	const struct iommu_inv_entry_hdr *hdr = (const void *)p;
-	const struct iommu_inv_entry_rule *r;
+	const struct iommu_inv_entry_rules *r = &hwpt->rules;
+	unsigned int t;
 	u64 word;
 	u16 len;
 
@@ -556,17 +563,40 @@ iommu_inv_engine_quick(const struct iommu_inv_hwpt *hwpt, const u8 *p,
 		return 0;
 	memcpy(&word, hdr, sizeof(word));
 	len = hdr->len;
-	/*
-	 * A type past the table fails the compare of its type field; the
-	 * length test comes before the type is used as a shift.
-	 */
-	r = &hwpt->rules[hdr->type % IOMMU_INV_ENTRY_RULES];
-	if (((word ^ r->hdr) & r->mask) || len > lim - p)
+	/* A type past the table fails the compare of its type field. */
+	t = hdr->type % IOMMU_INV_ENTRY_RULES;
+	if (((word ^ r->hdr[t]) & r->mask[t]) || len > lim - p)
 		return 0;
-	if (fields && (BIT_ULL(hdr->type) & IOMMU_INV_FIELD_TYPES) &&
-	    iommu_inv_check_fields(hwpt, hdr))
+	if (fields && r->fields[t] && iommu_inv_check_fields(hwpt, hdr))
 		return 0;
 	return len;
+}
+
+/*
+ * Entries from @q up to @stop while each has the length @len: the full
+ * quick check of each (its own header against the HWPT's rules, its
+ * generic fields). Every entry before @stop is whole in the chunk.
+ * Returns where it stopped.
+ */
+static __always_inline const u8 *
+iommu_inv_engine_same_len(const struct iommu_inv_hwpt *hwpt, const u8 *q,
+			  const u8 *stop, u32 len)
+{
+	const struct iommu_inv_entry_rules *r = &hwpt->rules;
+	const struct iommu_inv_entry_hdr *hdr;
+	unsigned int t;
+	u64 word;
+
+	for (; q != stop; q += len) {
+		hdr = (const void *)q;
+		memcpy(&word, q, sizeof(word));
+		t = hdr->type % IOMMU_INV_ENTRY_RULES;
+		if (((word ^ r->hdr[t]) & r->mask[t]) || hdr->len != len)
+			break;
+		if (r->fields[t] && iommu_inv_check_fields(hwpt, hdr))
+			break;
+	}
+	return q;
 }
 
 /*
@@ -575,11 +605,14 @@ iommu_inv_engine_quick(const struct iommu_inv_hwpt *hwpt, const u8 *p,
  * the run is full or an entry needs the careful path (a refill, a short or
  * long entry, a failed check), and returns the index reached.
  *
- * A run starts as a uniform one: while the entries repeat the first one's
- * header, each costs one compare of that header (and its fields' check,
- * for a type with fields), and the op gets them as one block, up to all
- * that the chunk holds. At the first entry with another header, a run of
- * fewer than IOMMU_INV_RUN entries goes on as an array of pointers.
+ * A run starts as a block: while the entries repeat the first one's
+ * header (a uniform run), each costs one compare of that header (and its
+ * fields' check, for a type with fields); from the first entry with
+ * another header, the block goes on while the entries have the first
+ * one's length, each with its own full check. The op gets the block as
+ * one (base and stride, no pointers), up to all that the chunk holds. At
+ * the first entry of another length, a block of fewer than IOMMU_INV_RUN
+ * entries goes on as an array of pointers.
  */
 static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 				 u32 end)
@@ -587,7 +620,7 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 	const struct iommu_inv_hwpt *hwpt = e->call->hwpt;
 	const struct iommu_inv_entry_hdr **pend;
 	const u8 *p = e->data + e->c.head, *lim = e->data + e->c.tail;
-	const u8 *q, *stop;
+	const u8 *q, *stop, *stop2;
 	u32 todo, n, len;
 	u64 word, next;
 
@@ -622,9 +655,18 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 		}
 		e->run = p;
 		e->c.stride = len;
+		e->c.uniform = true;
+		if (q != stop) {
+			/* Another header: go on with entries of this length. */
+			stop2 = iommu_inv_engine_same_len(hwpt, q, stop, len);
+			if (stop2 != q) {
+				e->c.uniform = false;
+				q = stop2;
+			}
+		}
 		e->c.head = q - e->data;
 		if (q == stop) {
-			/* Call or chunk done: the op gets the uniform run. */
+			/* Call or chunk done: the op gets the block. */
 			e->c.npend = n;
 			return index + n;
 		}
@@ -633,7 +675,7 @@ static u32 iommu_inv_engine_fast(struct iommu_inv_engine *e, u32 index,
 		index += n;
 		if (n >= IOMMU_INV_RUN)
 			return index;
-		/* Another header follows: go on with pointers. */
+		/* An entry of another length follows: go on with pointers. */
 		iommu_inv_engine_unpack(e);
 		p = q;
 	} else if (e->c.stride) {

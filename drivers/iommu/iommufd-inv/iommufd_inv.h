@@ -140,15 +140,19 @@ struct iommu_inv_engine;
 #define IOMMU_INV_ENTRY_RULES 16
 
 /**
- * struct iommu_inv_entry_rule - the engine's quick check of an entry
+ * struct iommu_inv_entry_rules - the engine's quick check of an entry, by
+ *	entry type modulo IOMMU_INV_ENTRY_RULES (arrays of u64, so that an
+ *	index needs no multiply)
  * @hdr: the header, as one u64, of an entry of exactly the kernel's size
- *	and no flags; 0 for a type the HWPT does not take
+ *	and no flags; all ones for a type the HWPT does not take
  * @mask: the header bits that must equal @hdr's: all but the type's valid
  *	flags (all bits for a type the HWPT does not take)
+ * @fields: the type has generic fields to check (iommu_inv_check_fields())
  */
-struct iommu_inv_entry_rule {
-	u64 hdr;
-	u64 mask;
+struct iommu_inv_entry_rules {
+	u64 hdr[IOMMU_INV_ENTRY_RULES];
+	u64 mask[IOMMU_INV_ENTRY_RULES];
+	u8 fields[IOMMU_INV_ENTRY_RULES];
 };
 
 void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt);
@@ -157,11 +161,12 @@ void iommu_inv_hwpt_rules_init(struct iommu_inv_hwpt *hwpt);
  * struct iommu_inv_batch - a run of checked entries handed to a HWPT type
  * @entries: the entries, in kernel memory, each at least as long as the
  *	kernel's structure for its type (a longer entry has a zero tail);
- *	NULL for a uniform run (@run). Read them with iommu_inv_batch_entry().
- * @run: a uniform run, or NULL: @num entries with one and the same header
- *	(type, length, flags), back to back from @run, each of exactly the
- *	kernel's size for its type
+ *	NULL for a block (@run). Read them with iommu_inv_batch_entry().
+ * @run: a block, or NULL: @num entries of one length, back to back from
+ *	@run, each of exactly the kernel's size for its type
  * @stride: the length of each entry of @run
+ * @uniform: the entries of @run all have one and the same header (type,
+ *	length, flags)
  * @num: how many
  * @first_index: array index of @entries[0] in the caller's array
  * @nonblock: the caller must not sleep, and nothing of its call has been
@@ -175,6 +180,7 @@ struct iommu_inv_batch {
 	const struct iommu_inv_entry_hdr * const *entries;
 	const u8 *run;
 	u32 stride;
+	bool uniform;
 	unsigned int num;
 	u32 first_index;
 	bool nonblock;
@@ -256,7 +262,7 @@ struct iommu_inv_hwpt {
 	atomic64_t entries;
 	atomic64_t failed;
 	atomic64_t hw_errors;
-	struct iommu_inv_entry_rule rules[IOMMU_INV_ENTRY_RULES];
+	struct iommu_inv_entry_rules rules;
 };
 
 /**

@@ -119,7 +119,7 @@ static void mock_cache_drop(struct mock_cache *c, bool any_pasid, u32 pasid,
 	}
 }
 
-/* One selective entry; the whole-cache ones are done in mock_invalidate(). */
+/* One selective entry; the whole-cache ones are done by mock_whole(). */
 static noinline int mock_one(struct mock_hwpt *mock,
 			     const struct iommu_inv_entry_hdr *hdr)
 {
@@ -197,71 +197,120 @@ static bool mock_injected(struct mock_hwpt *mock, u32 index,
 	return false;
 }
 
-/* Each entry of @batch in turn; armed injections fire here. */
+/*
+ * One whole-cache entry: empty the caches it names. Each entry does its own
+ * stores (WRITE_ONCE, so that a run of them is not folded into one), as
+ * each would be its own command to a unit. Returns false for another type.
+ */
+static __always_inline bool mock_whole(struct mock_hwpt *mock, u16 type)
+{
+	switch (type) {
+	case IOMMU_INV_ENTRY_IOTLB_ALL:
+		WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_IOTLB].valid, 0);
+		WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PWC].valid, 0);
+		return true;
+	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+		WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid, 0);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Each entry of @batch in turn from @i on, with armed injections, a delay
+ * and the selective entries; returns the index reached.
+ */
 static noinline unsigned int mock_invalidate_each(struct mock_hwpt *mock,
-						  struct iommu_inv_batch *batch)
+						  struct iommu_inv_batch *batch,
+						  unsigned int i)
 {
 	/* Only the op changes @ninject, under the HWPT lock; one firing ends the run. */
 	bool inject = mock->ninject;
-	u64 *seen = mock->seen;
-	unsigned int i, num = batch->num;
+	unsigned int num = batch->num;
 	int rc;
 
 	if (unlikely(mock->delay_ms)) {
 		msleep(mock->delay_ms);
 		mock->delay_ms = 0;
 	}
-	for (i = 0; i < num; i++) {
+	for (; i < num; i++) {
 		const struct iommu_inv_entry_hdr *hdr =
 			iommu_inv_batch_entry(batch, i);
 
 		if (unlikely(inject) &&
 		    mock_injected(mock, batch->first_index + i, batch))
 			break;
-		switch (hdr->type) {
-		case IOMMU_INV_ENTRY_IOTLB_ALL:
-			mock->cache[IOMMU_INV_MOCK_IOTLB].valid = 0;
-			mock->cache[IOMMU_INV_MOCK_PWC].valid = 0;
-			break;
-		case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
-			mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid = 0;
-			break;
-		default:
+		if (!mock_whole(mock, hdr->type)) {
 			rc = mock_one(mock, hdr);
 			if (unlikely(rc)) {
 				batch->error = rc;
 				return i;
 			}
 		}
-		seen[hdr->type]++;
+		mock->seen[hdr->type]++;
 	}
 	return i;
 }
 
+/*
+ * Every entry does its own invalidation and is counted on its own. The
+ * whole-cache entries are done here, without a call (so the op needs no
+ * frame); the first other entry, an armed injection or a delay sends the
+ * rest to mock_invalidate_each(). A uniform run (one header) only picks
+ * its loop once; its stores stay one per entry (WRITE_ONCE).
+ */
 static unsigned int mock_invalidate(struct iommu_inv_hwpt *hwpt,
 				    struct iommu_inv_batch *batch)
 {
 	struct mock_hwpt *mock = to_mock(hwpt);
-	unsigned int num = batch->num;
+	const struct iommu_inv_entry_hdr * const *ent = batch->entries;
+	unsigned int i, num = batch->num;
+	const u8 *p = batch->run;
+	u32 stride = batch->stride;
+	u64 *seen;
+	u16 type;
 
-	if (!batch->run || mock->ninject || mock->delay_ms)
-		return mock_invalidate_each(mock, batch);
-	/*
-	 * A uniform run of whole-cache entries: each entry empties the same
-	 * caches, so the first does it for all of them.
-	 */
-	switch (((const struct iommu_inv_entry_hdr *)batch->run)->type) {
-	case IOMMU_INV_ENTRY_IOTLB_ALL:
-		mock->cache[IOMMU_INV_MOCK_IOTLB].valid = 0;
-		mock->cache[IOMMU_INV_MOCK_PWC].valid = 0;
-		mock->seen[IOMMU_INV_ENTRY_IOTLB_ALL] += num;
-		return num;
-	case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
-		mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid = 0;
-		mock->seen[IOMMU_INV_ENTRY_PASID_CACHE_ALL] += num;
+	if (unlikely(mock->ninject || mock->delay_ms))
+		return mock_invalidate_each(mock, batch, 0);
+	/* @num is at least 1. */
+	i = 0;
+	if (!p) {
+		do {
+			type = ent[i]->type;
+			if (!mock_whole(mock, type))
+				return mock_invalidate_each(mock, batch, i);
+			mock->seen[type]++;
+		} while (++i < num);
 		return num;
 	}
-	return mock_invalidate_each(mock, batch);
+	if (batch->uniform) {
+		switch (((const struct iommu_inv_entry_hdr *)p)->type) {
+		case IOMMU_INV_ENTRY_IOTLB_ALL:
+			seen = &mock->seen[IOMMU_INV_ENTRY_IOTLB_ALL];
+			for (i = 0; i < num; i++) {
+				WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_IOTLB].valid, 0);
+				WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PWC].valid, 0);
+				WRITE_ONCE(*seen, *seen + 1);
+			}
+			return num;
+		case IOMMU_INV_ENTRY_PASID_CACHE_ALL:
+			seen = &mock->seen[IOMMU_INV_ENTRY_PASID_CACHE_ALL];
+			for (i = 0; i < num; i++) {
+				WRITE_ONCE(mock->cache[IOMMU_INV_MOCK_PASID_CACHE].valid, 0);
+				WRITE_ONCE(*seen, *seen + 1);
+			}
+			return num;
+		}
+		return mock_invalidate_each(mock, batch, 0);
+	}
+	do {
+		type = ((const struct iommu_inv_entry_hdr *)p)->type;
+		if (!mock_whole(mock, type))
+			return mock_invalidate_each(mock, batch, i);
+		mock->seen[type]++;
+		p += stride;
+	} while (++i < num);
+	return num;
 }
 
 const struct iommu_inv_hwpt_ops iommu_inv_mock_ops = {

@@ -1193,7 +1193,7 @@ TEST_F(inv, hw_error_and_statistics)
 
 /*
  * A run of entries with one header is handed to the HWPT type as one
- * block; the mock empties a whole cache once for such a run. 300 entries
+ * block; the mock carries out and counts every entry of it. 300 entries
  * span two chunks (256 8-byte entries each), and every one is counted.
  */
 TEST_F(inv, uniform_whole_cache_runs)
@@ -1254,6 +1254,102 @@ TEST_F(inv, uniform_runs_broken_by_other_entries)
 	ASSERT_EQ(0, test_seen(IOMMU_INV_ENTRY_IOTLB_RANGE));
 	/* PASIDs 1, 3 and 5 dropped, 4 (slot 3) kept. */
 	ASSERT_EQ(0x8, test_valid(IOMMU_INV_MOCK_PASID_CACHE));
+}
+
+/*
+ * Entries of one length whose headers differ go to the HWPT type as one
+ * block too, each with its own full check: 300 entries alternating
+ * IOTLB_ALL and PASID_CACHE_ALL (two chunks) are each carried out and
+ * counted by their own type, and an injection at 257 (odd: a PASID-cache
+ * entry, in the second chunk) stops the call there.
+ */
+TEST_F(inv, same_length_blocks_of_whole_cache_entries)
+{
+	int i;
+
+	test_fill(IOMMU_INV_MOCK_IOTLB, 0, 1, 0x1000, PAGE);
+	test_fill(IOMMU_INV_MOCK_PWC, 0, 1, 0x1000, PAGE);
+	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 1, 0, PAGE);
+	test_fill(IOMMU_INV_MOCK_DEVTLB, 1, 1, 0x1000, PAGE);
+	for (i = 0; i < 300; i++) {
+		if (i & 1)
+			e_pc_all(&self->b);
+		else
+			e_iotlb_all(&self->b);
+	}
+	test_inv_ok();
+	ASSERT_EQ(0, test_valid(IOMMU_INV_MOCK_IOTLB));
+	ASSERT_EQ(0, test_valid(IOMMU_INV_MOCK_PWC));
+	ASSERT_EQ(0, test_valid(IOMMU_INV_MOCK_PASID_CACHE));
+	ASSERT_EQ(0x1, test_valid(IOMMU_INV_MOCK_DEVTLB));
+	ASSERT_EQ(150, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+	ASSERT_EQ(150, test_seen(IOMMU_INV_ENTRY_PASID_CACHE_ALL));
+
+	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 1, 0, PAGE);
+	test_inject(257, -EIO, 0);
+	test_inv_fails_at(0, EIO, 257);
+	ASSERT_EQ(258, self->inv.out_processed);
+	/* 0 to 256: 129 even (IOTLB_ALL), 128 odd (PASID_CACHE_ALL). */
+	ASSERT_EQ(150 + 129, test_seen(IOMMU_INV_ENTRY_IOTLB_ALL));
+	ASSERT_EQ(150 + 128, test_seen(IOMMU_INV_ENTRY_PASID_CACHE_ALL));
+	ASSERT_EQ(0, test_valid(IOMMU_INV_MOCK_PASID_CACHE));
+}
+
+/*
+ * A block of 16-byte entries with fields, of three types in turn: each
+ * entry's own reserved field is checked (index 100, a PASID-cache entry
+ * with __reserved set, fails alone), each selective entry drops only what
+ * it names, and an entry of another length (a 32-byte IOTLB_RANGE at 2)
+ * ends a short block, the call going on with the rest.
+ */
+TEST_F(inv, same_length_blocks_check_each_entry)
+{
+	struct iommu_inv_entry_pc_pasid *bad = NULL;
+	int i;
+
+	test_fill(IOMMU_INV_MOCK_IOTLB, 0, 3, 0x1000, PAGE);	/* slot 0 */
+	test_fill(IOMMU_INV_MOCK_IOTLB, 0, 300, 0x1000, PAGE);	/* slot 1 */
+	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 4, 0, PAGE);	/* slot 0 */
+	test_fill(IOMMU_INV_MOCK_PASID_CACHE, 0, 301, 0, PAGE);	/* slot 1 */
+	test_fill(IOMMU_INV_MOCK_DEVTLB, MOCK_VIRT_A, 5, 0x1000, PAGE);
+	test_fill(IOMMU_INV_MOCK_DEVTLB, MOCK_VIRT_B, 5, 0x1000, PAGE);
+	e_iotlb_pasid(&self->b, 0);
+	e_pc_pasid(&self->b, 0);
+	/* 32 bytes, PASID 999 (nothing cached): another length. */
+	e_iotlb_range(&self->b, 999, 0x1000, PAGE, 0);
+	for (i = 3; i < 120; i++) {
+		switch (i % 3) {
+		case 0:
+			e_iotlb_pasid(&self->b, i);
+			break;
+		case 1:
+			if (i == 100)
+				bad = ebuf_add(&self->b,
+					       IOMMU_INV_ENTRY_PASID_CACHE_PASID,
+					       sizeof(*bad), 0);
+			else
+				e_pc_pasid(&self->b, i);
+			break;
+		case 2:
+			e_devtlb_pasid(&self->b, MOCK_VIRT_A, i);
+			break;
+		}
+	}
+	bad->pasid = 301;
+	bad->__reserved = 1;
+	test_inv_fails_at(IOMMU_INV_FLAG_CONTINUE, EOPNOTSUPP, 100);
+	ASSERT_EQ(120, self->inv.out_processed);
+	ASSERT_EQ(1, self->inv.out_num_failed);
+	ASSERT_EQ(40, test_seen(IOMMU_INV_ENTRY_IOTLB_PASID));
+	/* 4, 7, ..., 118 but 100, and 1. */
+	ASSERT_EQ(38 + 1, test_seen(IOMMU_INV_ENTRY_PASID_CACHE_PASID));
+	ASSERT_EQ(39, test_seen(IOMMU_INV_ENTRY_DEVTLB_PASID));
+	ASSERT_EQ(1, test_seen(IOMMU_INV_ENTRY_IOTLB_RANGE));
+	/* PASID 3 dropped, 300 past the array; 4 dropped, 301 refused. */
+	ASSERT_EQ(0x2, test_valid(IOMMU_INV_MOCK_IOTLB));
+	ASSERT_EQ(0x2, test_valid(IOMMU_INV_MOCK_PASID_CACHE));
+	/* Device A's PASID 5 dropped, device B's kept. */
+	ASSERT_EQ(0x2, test_valid(IOMMU_INV_MOCK_DEVTLB));
 }
 
 TEST_F(inv, injection_fires_once)

@@ -10,7 +10,8 @@
  *     path up to our ->uring_cmd, which refuses it at once);
  *   - upstream iommufd's IOMMU_HWPT_INVALIDATE on its IOMMUFD_TEST mock
  *     nested domain (8-byte struct iommu_hwpt_invalidate_selftest);
- *   - our HWPT_INVALIDATE ioctl on the mock HWPT (8-byte IOTLB_ALL);
+ *   - our HWPT_INVALIDATE ioctl on the mock HWPT (8-byte whole-cache
+ *     entries);
  *   - our io_uring array mode and inline mode (SQE128, up to 8 entries
  *     per SQE), 1, 8 and 64 SQEs per submit;
  *   - the cost ladder of one single-entry call, ours (its own checks stop
@@ -18,6 +19,37 @@
  *     it stop after a later step) beside upstream (its own checks stop
  *     it early).
  * Every row uses 8-byte entries, so every path moves the same bytes.
+ *
+ * Equal work per entry. Both mocks do one invalidation per entry, and the
+ * main rows give neither side entries that repeat:
+ *   - upstream (drivers/iommu/iommufd/selftest.c,
+ *     mock_domain_cache_invalidate_user()): each entry is copied from
+ *     user space on its own, its flags and iotlb_id checked, and one
+ *     mock IOTLB slot (iotlb[iotlb_id], a u32) set to 0. Its entries
+ *     alternate iotlb_id 0 and 1.
+ *   - ours (mock.c): the engine checks each entry's 64-bit header
+ *     against the HWPT's rules and hands the checked entries to the
+ *     mock's op, which empties the caches each entry names (IOTLB_ALL:
+ *     the IOTLB and paging-structure cache bitmaps, two stores;
+ *     PASID_CACHE_ALL: the PASID cache bitmap, one store) and counts the
+ *     entry in its per-type statistics. Its entries alternate IOTLB_ALL
+ *     and PASID_CACHE_ALL, so no two neighbours share a header and the
+ *     engine's uniform-run shortcut (one compare of a repeated header)
+ *     does not apply: every entry takes the full check of its own header
+ *     against the HWPT's rules and the op's dispatch on its type (the
+ *     entries, all of one length, reach the op as one block).
+ * The "uniform" rows (uupstream, uioctl, ua64) are the same calls with
+ * entries that repeat: upstream's all iotlb_id 0, ours all IOTLB_ALL, so
+ * that the engine's uniform-run path shows on its own. There too each
+ * entry does its own invalidation on both sides (ours: the two stores and
+ * the count, per entry, WRITE_ONCE so the compiler keeps them per entry).
+ *
+ * The "mixed" rows (mfloor, mioctl; ours only, upstream has one entry
+ * length per call) alternate an 8-byte IOTLB_ALL and a 16-byte
+ * IOTLB_PASID (PASID 0, nothing cached), so the entries change length
+ * from one to the next and take the engine's pointer path (each entry
+ * checked, its pointer queued, at most 64 per op call); the IOTLB_PASID
+ * entries go through the mock's selective-entry function.
  *
  *   iommufd_inv_bench [insn|wall]
  *
@@ -63,8 +95,12 @@ struct bench {
 	__u32 unested_id;
 	struct io_uring ring;	/* 64-byte SQEs: array mode, NOP */
 	struct io_uring ring128;	/* SQE128: inline mode */
-	struct iommu_inv_entry_iotlb_all *ours;
+	/* the entries of the current rows: alternating, or uniform */
+	struct iommu_inv_entry_hdr *ours;
 	struct iommu_hwpt_invalidate_selftest *up;
+	struct iommu_inv_entry_hdr *ours_alt, *ours_uni, *ours_mix;
+	__u32 ours_len;		/* bytes of b->n entries of b->ours */
+	struct iommu_hwpt_invalidate_selftest *up_alt, *up_uni;
 	struct iommu_inv_hwpt_invalidate inv[64];
 	unsigned int n;		/* entries per call */
 	unsigned int k;		/* SQEs per submit */
@@ -92,13 +128,26 @@ static double now_ns(void)
 
 /* --- the paths ------------------------------------------------------------ */
 
+/*
+ * Use @ours for our rows with b->n entries per call; their byte length is
+ * worked out here, once, not in the timed calls.
+ */
+static void use_ours(struct bench *b, struct iommu_inv_entry_hdr *ours)
+{
+	b->ours = ours;
+	if (ours == b->ours_mix)	/* 8 and 16 bytes in turn */
+		b->ours_len = 8 * ((b->n + 1) / 2) + 16 * (b->n / 2);
+	else
+		b->ours_len = b->n * sizeof(*b->ours);
+}
+
 static void run_floor(struct bench *b)
 {
 	struct iommu_inv_test_cmd cmd = {
 		.size = sizeof(cmd),
 		.op = IOMMU_INV_TEST_OP_COPY_FLOOR,
 		.copy = { .uptr = (uintptr_t)b->ours,
-			  .len = b->n * sizeof(*b->ours) },
+			  .len = b->ours_len },
 	};
 
 	if (ioctl(b->fd, IOMMU_INV_TEST, &cmd))
@@ -171,7 +220,7 @@ static void inv_init(struct bench *b, struct iommu_inv_hwpt_invalidate *inv)
 	inv->size = sizeof(*inv);
 	inv->hwpt_id = b->hwpt_id;
 	inv->entries_uptr = (uintptr_t)b->ours;
-	inv->entries_len = b->n * sizeof(*b->ours);
+	inv->entries_len = b->ours_len;
 	inv->entry_num = b->n;
 }
 
@@ -345,6 +394,7 @@ static void setup_ours(struct bench *b)
 		.data_len = sizeof(cfg),
 	};
 	struct io_uring_params p = { .flags = IORING_SETUP_SQE128 };
+	struct iommu_inv_entry_hdr *h;
 	unsigned int i;
 
 	b->fd = open("/dev/iommu-inv", O_RDWR);
@@ -353,10 +403,28 @@ static void setup_ours(struct bench *b)
 	if (ioctl(b->fd, IOMMU_INV_HWPT_ALLOC, &alloc))
 		die("IOMMU_INV_HWPT_ALLOC");
 	b->hwpt_id = alloc.out_hwpt_id;
-	b->ours = calloc(MAX_N, sizeof(*b->ours));
+	b->ours_alt = calloc(MAX_N, sizeof(*b->ours));
+	b->ours_uni = calloc(MAX_N, sizeof(*b->ours));
+	if (!b->ours_alt || !b->ours_uni)
+		die("calloc");
 	for (i = 0; i < MAX_N; i++) {
-		b->ours[i].hdr.type = IOMMU_INV_ENTRY_IOTLB_ALL;
-		b->ours[i].hdr.len = sizeof(*b->ours);
+		/* Both whole-cache entries are a header alone: 8 bytes. */
+		b->ours_alt[i].type = i & 1 ? IOMMU_INV_ENTRY_PASID_CACHE_ALL :
+					      IOMMU_INV_ENTRY_IOTLB_ALL;
+		b->ours_alt[i].len = sizeof(struct iommu_inv_entry_iotlb_all);
+		b->ours_uni[i].type = IOMMU_INV_ENTRY_IOTLB_ALL;
+		b->ours_uni[i].len = sizeof(struct iommu_inv_entry_iotlb_all);
+	}
+	/* 3 * MAX_N / 2 headers' room: 12 bytes an entry on average. */
+	b->ours_mix = calloc(MAX_N * 3 / 2, sizeof(*b->ours));
+	if (!b->ours_mix)
+		die("calloc");
+	for (i = 0, h = b->ours_mix; i < MAX_N; i++) {
+		h->type = i & 1 ? IOMMU_INV_ENTRY_IOTLB_PASID :
+				  IOMMU_INV_ENTRY_IOTLB_ALL;
+		h->len = i & 1 ? sizeof(struct iommu_inv_entry_iotlb_pasid) :
+				 sizeof(struct iommu_inv_entry_iotlb_all);
+		h += h->len / sizeof(*h);	/* the PASID field stays 0 */
 	}
 	if (io_uring_queue_init(128, &b->ring, 0))
 		die("io_uring_queue_init");
@@ -403,9 +471,13 @@ static int setup_upstream(struct bench *b)
 	if (ioctl(b->ufd, IOMMU_HWPT_ALLOC, &nested))
 		die("IOMMU_HWPT_ALLOC nested");
 	b->unested_id = nested.out_hwpt_id;
-	b->up = calloc(MAX_N, sizeof(*b->up));
+	b->up_alt = calloc(MAX_N, sizeof(*b->up));
+	b->up_uni = calloc(MAX_N, sizeof(*b->up));
+	if (!b->up_alt || !b->up_uni)
+		die("calloc");
 	for (i = 0; i < MAX_N; i++)
-		b->up[i].iotlb_id = i & 1;
+		b->up_alt[i].iotlb_id = i & 1;	/* up_uni: all iotlb_id 0 */
+	b->up = b->up_alt;
 	return 0;
 }
 
@@ -436,6 +508,7 @@ int main(int argc, char **argv)
 	/* Floors: an empty ioctl, io_uring's NOP. */
 	b->n = 1;
 	b->k = 1;
+	use_ours(b, b->ours_alt);
 	measure(b, "getinfo", run_get_info, 1);
 	for (j = 0; j < ARRAY_SIZE(ksqe); j++) {
 		b->k = ksqe[j];
@@ -446,6 +519,7 @@ int main(int argc, char **argv)
 
 	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		b->n = sizes[s];
+		use_ours(b, b->ours_alt);
 		b->k = 1;
 		measure(b, "floor", run_floor, b->n);
 		if (have_up)
@@ -457,17 +531,39 @@ int main(int argc, char **argv)
 			b->k = ksqe[j];
 			measure(b, aname[j], run_uring_array, b->k * b->n);
 		}
-		if (b->n > 8)
-			continue;
-		for (j = 0; j < ARRAY_SIZE(ksqe); j++) {
-			b->k = ksqe[j];
-			measure(b, iname[j], run_uring_inline, b->k * b->n);
+		if (b->n <= 8) {
+			for (j = 0; j < ARRAY_SIZE(ksqe); j++) {
+				b->k = ksqe[j];
+				measure(b, iname[j], run_uring_inline,
+					b->k * b->n);
+			}
 		}
+
+		/* The same with entries that repeat (uniform runs). */
+		use_ours(b, b->ours_uni);
+		b->up = b->up_uni;
+		b->k = 1;
+		if (have_up)
+			measure(b, "uupstream", run_upstream, b->n);
+		measure(b, "uioctl", run_ioctl, b->n);
+		if (b->n * 64 <= 4 * MAX_N) {
+			b->k = 64;
+			measure(b, "ua64", run_uring_array, b->k * b->n);
+		}
+
+		/* Entries whose length changes from one to the next. */
+		use_ours(b, b->ours_mix);
+		b->k = 1;
+		measure(b, "mfloor", run_floor, b->n);
+		measure(b, "mioctl", run_ioctl, b->n);
+		use_ours(b, b->ours_alt);
+		b->up = b->up_alt;
 	}
 
 	/* The ladder of one single-entry call. */
 	b->n = 1;
 	b->k = 1;
+	use_ours(b, b->ours_alt);
 	for (rung = 0; rung < 2; rung++) {
 		b->up_rung = rung;
 		snprintf(name, sizeof(name), "ladder%u", rung);
