@@ -134,7 +134,6 @@ static int recv_fd(int sock)
 static int uring_invalidate(int fd, __u32 hwpt_id, const struct ebuf *b,
 			    struct iommu_inv_hwpt_invalidate *inv)
 {
-	struct iommu_inv_uring_array pl = { .arg_uptr = (uintptr_t)inv };
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
@@ -144,10 +143,7 @@ static int uring_invalidate(int fd, __u32 hwpt_id, const struct ebuf *b,
 	if (io_uring_queue_init(4, &ring, 0))
 		return -1000;
 	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
-	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;
-	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
-	       sizeof(pl));
+	uring_prep_inv_array(sqe, fd, false, inv);
 	if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe)) {
 		io_uring_queue_exit(&ring);
 		return -1001;

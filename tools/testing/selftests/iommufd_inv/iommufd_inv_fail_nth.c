@@ -282,17 +282,13 @@ static void prep_ring(struct __test_metadata *_metadata, struct nth_ctx *c,
 static void prep_uring_array(struct __test_metadata *_metadata,
 			     struct nth_ctx *c)
 {
-	struct iommu_inv_uring_array pl = { .arg_uptr = (uintptr_t)&c->inv };
 	struct io_uring_sqe *sqe;
 
 	prep_ring(_metadata, c, 0);
 	inv_fill(&c->inv, c->hwpt_id, &c->b, IOMMU_INV_FLAG_CONTINUE, c->res,
 		 ARRAY_SIZE(c->res));
 	sqe = io_uring_get_sqe(&c->ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, c->fd, NULL, 0, 0);
-	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;
-	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
-	       sizeof(pl));
+	uring_prep_inv_array(sqe, c->fd, false, &c->inv);
 }
 
 static void prep_uring_inline(struct __test_metadata *_metadata,
@@ -311,10 +307,8 @@ static void prep_uring_inline(struct __test_metadata *_metadata,
 	c->inv.out_first_error = 2;
 	c->inv.out_results = 1;
 	sqe = io_uring_get_sqe(&c->ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, c->fd, NULL, 0, 0);
-	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE_INLINE;
-	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
-	       sizeof(pl));
+	uring_prep_inv(sqe, c->fd, false,
+		       IOMMU_INV_URING_CMD_INVALIDATE_INLINE, &pl, sizeof(pl));
 }
 
 /* The submit is armed; the completion is reaped unarmed. */

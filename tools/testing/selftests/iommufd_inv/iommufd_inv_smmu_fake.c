@@ -405,7 +405,6 @@ TEST_F(fake, other_file_served_throughout)
  */
 TEST_F(fake, nonblock_issue_does_not_wait_for_device)
 {
-	struct iommu_inv_uring_array pl = { 0 };
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
@@ -420,11 +419,7 @@ TEST_F(fake, nonblock_issue_does_not_wait_for_device)
 				PSID_B));
 
 	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->fd, NULL, 0, 0);
-	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;
-	pl.arg_uptr = (uintptr_t)&self->inv;
-	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
-	       sizeof(pl));
+	uring_prep_inv_array(sqe, self->fd, false, &self->inv);
 	t0 = now_s();
 	ASSERT_EQ(1, io_uring_submit(&ring));
 	t1 = now_s();
@@ -451,7 +446,6 @@ TEST_F(fake, nonblock_issue_does_not_wait_for_device)
 TEST_F(fake, nonblock_issue_does_not_wait_for_unit)
 {
 	struct hung_call h = { .fd = self->fd, .hwpt_id = self->hwpt_id };
-	struct iommu_inv_uring_array pl = { 0 };
 	struct iommu_inv_hwpt_invalidate inv2;
 	struct iommu_inv_result res2[8];
 	struct io_uring_cqe *cqe;
@@ -480,11 +474,7 @@ TEST_F(fake, nonblock_issue_does_not_wait_for_unit)
 	ASSERT_EQ(0, queue_corrupt(fd2, id2, 1, 0, 7));
 
 	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd2, NULL, 0, 0);
-	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;
-	pl.arg_uptr = (uintptr_t)&inv2;
-	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
-	       sizeof(pl));
+	uring_prep_inv_array(sqe, fd2, false, &inv2);
 	t0 = now_s();
 	ASSERT_EQ(1, io_uring_submit(&ring));
 	t1 = now_s();

@@ -252,7 +252,6 @@ TEST_F(trace, engine_failures_carry_the_type)
 /* An io_uring submission (array mode) leaves one call record too. */
 TEST_F(trace, io_uring_call)
 {
-	struct iommu_inv_uring_array pl = { .arg_uptr = (uintptr_t)&self->inv };
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
@@ -268,10 +267,7 @@ TEST_F(trace, io_uring_call)
 
 	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
 	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->fd, NULL, 0, 0);
-	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;
-	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
-	       sizeof(pl));
+	uring_prep_inv_array(sqe, self->fd, false, &self->inv);
 	ASSERT_EQ(1, io_uring_submit(&ring));
 	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
 	EXPECT_EQ(-ENODEV, cqe->res);
@@ -318,10 +314,8 @@ TEST_F(trace, io_uring_inline_call)
 
 	ASSERT_EQ(0, io_uring_queue_init(4, &ring, IORING_SETUP_SQE128));
 	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->fd, NULL, 0, 0);
-	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE_INLINE;
-	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
-	       sizeof(pl));
+	uring_prep_inv(sqe, self->fd, false,
+		       IOMMU_INV_URING_CMD_INVALIDATE_INLINE, &pl, sizeof(pl));
 	ASSERT_EQ(1, io_uring_submit(&ring));
 	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
 	EXPECT_EQ(-EINVAL, cqe->res);

@@ -370,7 +370,6 @@ TEST_F(vtd_unit, nonblock_issue_does_not_wait_for_the_unit)
 {
 	struct hung_call c = { .fd = self->fd, .hwpt_id = self->hwpt_id,
 			       .b = &self->b };
-	struct iommu_inv_uring_array pl = {};
 	struct iommu_inv_hwpt_invalidate inv2;
 	struct iommu_inv_result res2[4];
 	struct io_uring_sqe *sqe;
@@ -388,7 +387,6 @@ TEST_F(vtd_unit, nonblock_issue_does_not_wait_for_the_unit)
 	ebuf_init(&b2, 256);
 	e_iotlb_pasid(&b2, 2);
 	inv_fill(&inv2, hwpt2, &b2, 0, res2, 4);
-	pl.arg_uptr = (uintptr_t)&inv2;
 	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
 
 	ASSERT_EQ(0, unit_fault(self->fd, IOMMU_INV_UNIT_FAULT_HUNG_DEVICE,
@@ -397,9 +395,7 @@ TEST_F(vtd_unit, nonblock_issue_does_not_wait_for_the_unit)
 	/* The hung run holds the unit for 1.5 s from about now. */
 	usleep(500 * 1000);
 	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd2, NULL, 0, 0);
-	sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;
-	memcpy(sqe->cmd, &pl, sizeof(pl));
+	uring_prep_inv_array(sqe, fd2, false, &inv2);
 	ASSERT_EQ(1, io_uring_submit(&ring));
 	EXPECT_EQ(-EAGAIN, io_uring_peek_cqe(&ring, &cqe));
 

@@ -19,26 +19,6 @@
 #include "kselftest_harness.h"
 #include "iommufd_inv_utils.h"
 
-static void prep_cmd(struct io_uring_sqe *sqe, int fd, bool fixed, __u32 op,
-		     const void *payload, size_t len)
-{
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fixed ? 0 : fd, NULL, 0, 0);
-	sqe->cmd_op = op;
-	if (fixed)
-		sqe->flags |= IOSQE_FIXED_FILE;
-	/* sqe->cmd is a flexible array: 16 bytes, or 80 with SQE128. */
-	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), payload, len);
-}
-
-static void prep_array(struct io_uring_sqe *sqe, int fd, bool fixed,
-		       struct iommu_inv_hwpt_invalidate *inv)
-{
-	struct iommu_inv_uring_array pl = { .arg_uptr = (uintptr_t)inv };
-
-	prep_cmd(sqe, fd, fixed, IOMMU_INV_URING_CMD_INVALIDATE, &pl,
-		 sizeof(pl));
-}
-
 static int test_num_files(int fd)
 {
 	struct iommu_inv_test_cmd cmd = { .op = IOMMU_INV_TEST_OP_NUM_FILES };
@@ -182,7 +162,8 @@ static int submit_and_reap(struct io_uring *ring, unsigned int n,
 		ASSERT_NE(NULL, __sqe);					\
 		inv_fill(&self->inv, self->hwpt_id, &self->b, _flags,	\
 			 self->res, ARRAY_SIZE(self->res));		\
-		prep_array(__sqe, self->fd, self->fixed, &self->inv);	\
+		uring_prep_inv_array(__sqe, self->fd, self->fixed,	\
+				     &self->inv);			\
 		__sqe->user_data = _ud;					\
 		__sqe;							\
 	})
@@ -309,16 +290,16 @@ TEST_F(uring, unknown_cmd_op)
 	struct cqe32 c;
 
 	ASSERT_NE(NULL, sqe);
-	prep_cmd(sqe, self->fd, self->fixed, _IO(IOMMU_INV_TYPE, 0x22), zero,
-		 sizeof(zero));
+	uring_prep_inv(sqe, self->fd, self->fixed, _IO(IOMMU_INV_TYPE, 0x22),
+		       zero, sizeof(zero));
 	sqe->user_data = 0;
 	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
 	ASSERT_EQ(-ENOTTY, c.cqe.res);
 
 	/* An ioctl number is not a uring_cmd op. */
 	sqe = io_uring_get_sqe(&self->ring);
-	prep_cmd(sqe, self->fd, self->fixed, IOMMU_INV_HWPT_INVALIDATE, zero,
-		 sizeof(zero));
+	uring_prep_inv(sqe, self->fd, self->fixed, IOMMU_INV_HWPT_INVALIDATE,
+		       zero, sizeof(zero));
 	sqe->user_data = 0;
 	ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
 	ASSERT_EQ(-ENOTTY, c.cqe.res);
@@ -327,8 +308,8 @@ TEST_F(uring, unknown_cmd_op)
 static void prep_inline(struct io_uring_sqe *sqe, int fd, bool fixed,
 			const struct iommu_inv_uring_inline *pl)
 {
-	prep_cmd(sqe, fd, fixed, IOMMU_INV_URING_CMD_INVALIDATE_INLINE, pl,
-		 sizeof(*pl));
+	uring_prep_inv(sqe, fd, fixed, IOMMU_INV_URING_CMD_INVALIDATE_INLINE,
+		       pl, sizeof(*pl));
 }
 
 /* An inline payload with the entries of @b. */
@@ -363,8 +344,8 @@ TEST_F(uring, inline_mode)
 	ASSERT_NE(NULL, sqe);
 	if (!self->big) {
 		/* A 64-byte SQE has no room: the payload does not fit. */
-		prep_cmd(sqe, self->fd, self->fixed,
-			 IOMMU_INV_URING_CMD_INVALIDATE_INLINE, &pl, 16);
+		uring_prep_inv(sqe, self->fd, self->fixed,
+			       IOMMU_INV_URING_CMD_INVALIDATE_INLINE, &pl, 16);
 		sqe->user_data = 0;
 		ASSERT_EQ(0, submit_and_reap(&self->ring, 1, &c));
 		ASSERT_EQ(-EINVAL, c.cqe.res);
@@ -503,7 +484,7 @@ TEST_F(uring, linked_chain_breaks_on_failure)
 	sqe->flags |= IOSQE_IO_LINK;
 	sqe = io_uring_get_sqe(&self->ring);
 	inv_fill(&inv2, self->hwpt_id, &b2, 0, res2, 1);
-	prep_array(sqe, self->fd, self->fixed, &inv2);
+	uring_prep_inv_array(sqe, self->fd, self->fixed, &inv2);
 	sqe->user_data = 1;
 	ASSERT_EQ(0, submit_and_reap(&self->ring, 2, c));
 	ASSERT_EQ(-EIO, c[0].cqe.res);
@@ -515,7 +496,7 @@ TEST_F(uring, linked_chain_breaks_on_failure)
 	sqe = queue_array(0, 0);
 	sqe->flags |= IOSQE_IO_LINK;
 	sqe = io_uring_get_sqe(&self->ring);
-	prep_array(sqe, self->fd, self->fixed, &inv2);
+	uring_prep_inv_array(sqe, self->fd, self->fixed, &inv2);
 	sqe->user_data = 1;
 	ASSERT_EQ(0, submit_and_reap(&self->ring, 2, c));
 	ASSERT_EQ(2, c[0].cqe.res);
@@ -542,7 +523,7 @@ TEST_F(uring, many_commands_per_submit)
 		if (i % 2)
 			e_pc_pasid(&b[i], i);
 		inv_fill(&inv[i], self->hwpt_id, &b[i], 0, &res[i], 1);
-		prep_array(sqe, self->fd, self->fixed, &inv[i]);
+		uring_prep_inv_array(sqe, self->fd, self->fixed, &inv[i]);
 		sqe->user_data = i;
 	}
 	test_inject(1, -EIO, 0);	/* entry 1 of whichever runs first */
@@ -721,7 +702,7 @@ static int uring_cmd_as_unprivileged(int fd, __u32 hwpt_id, int want)
 		if (io_uring_queue_init_params(8, &ring, &p))
 			return 20 + i;
 		inv_fill(&inv, hwpt_id, &b, 0, res, 1);
-		prep_array(io_uring_get_sqe(&ring), fd, false, &inv);
+		uring_prep_inv_array(io_uring_get_sqe(&ring), fd, false, &inv);
 		if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe))
 			return 30 + i;
 		rc = cqe->res;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -604,5 +605,34 @@ static inline void *map_with_hole(size_t n)
 	munmap(p + (n - 1) * PAGE, PAGE);
 	return p;
 }
+
+#ifdef LIB_URING_H
+/*
+ * An IORING_OP_URING_CMD for the device: @op with its payload in sqe->cmd
+ * (a flexible array: 16 bytes, or 80 with SQE128). @fixed: @fd is
+ * registered file 0.
+ */
+static inline void uring_prep_inv(struct io_uring_sqe *sqe, int fd,
+				  bool fixed, __u32 op, const void *payload,
+				  size_t len)
+{
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fixed ? 0 : fd, NULL, 0, 0);
+	sqe->cmd_op = op;
+	if (fixed)
+		sqe->flags |= IOSQE_FIXED_FILE;
+	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), payload, len);
+}
+
+/* The array-mode command for the call @inv describes. */
+static inline void uring_prep_inv_array(struct io_uring_sqe *sqe, int fd,
+					bool fixed,
+					struct iommu_inv_hwpt_invalidate *inv)
+{
+	struct iommu_inv_uring_array pl = { .arg_uptr = (uintptr_t)inv };
+
+	uring_prep_inv(sqe, fd, fixed, IOMMU_INV_URING_CMD_INVALIDATE, &pl,
+		       sizeof(pl));
+}
+#endif
 
 #endif /* __IOMMUFD_INV_UTILS_H */
