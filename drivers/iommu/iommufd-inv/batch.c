@@ -437,6 +437,7 @@ static void iommu_inv_engine_unpack(struct iommu_inv_engine *e)
 	for (i = 0; i < e->c.npend; i++)
 		e->pend[i] = (const void *)(e->run + i * e->c.stride);
 	e->c.stride = 0;
+	e->c.uniform = false;
 }
 
 /* The type of the next entry, or 0 if not even its header is readable. */

@@ -18,7 +18,8 @@
  *     it after the door and the argument read; the test op LADDER makes
  *     it stop after a later step) beside upstream (its own checks stop
  *     it early).
- * Every row uses 8-byte entries, so every path moves the same bytes.
+ * Every row but the mixed ones (8- and 16-byte entries, ours only) uses
+ * 8-byte entries, so every path moves the same bytes.
  *
  * Equal work per entry. Both mocks do one invalidation per entry, and the
  * main rows give neither side entries that repeat:
