@@ -360,19 +360,27 @@ TEST_F(host, did_from_domain)
 
 /*
  * A bit QEMU's unit refuses (bit 13 of a PASID-based IOTLB invalidate's
- * first quadword, reserved) in the entry at @bad of @n: the run fails
- * with an Invalidation Queue Error on a descriptor past its first, the
- * driver's patched qi_check_fault() clears it, and the replay one at a
- * time puts it on entry @bad.
+ * first quadword, reserved) in the entry at @bad of @n, and with @every in
+ * every entry after it too (several refused descriptors in one run): the
+ * run fails with an Invalidation Queue Error on a descriptor past its
+ * first, the driver's patched qi_check_fault() turns the rest of the run
+ * into waits, clears it and waits for the run's own wait, and the replay
+ * one at a time puts it on entry @bad.
  */
 /* FIXTURE_DATA(host) is struct _test_data_host. */
 static void iqe_case(struct __test_metadata *_metadata,
-		     struct _test_data_host *self, int n, int bad)
+		     struct _test_data_host *self, int n, int bad, bool every)
 {
 	int i, count[PASID_NUM] = {};
-	int seen;
+	int seen, pasid;
 
-	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, bad, 0, 13));
+	if (every) {
+		ASSERT_EQ(0, queue_corrupt_desc(self->fd, self->hwpt_id, bad,
+						IOMMU_INV_TEST_CORRUPT_EVERY,
+						0, 13));
+	} else {
+		ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, bad, 0, 13));
+	}
 	ASSERT_EQ(0, tracefs_clear(&self->t));
 	pasid_batch(&self->b, n);
 	test_inv_fails_at(0, EIO, bad);
@@ -382,9 +390,10 @@ static void iqe_case(struct __test_metadata *_metadata,
 	seen = take_seen();
 	ASSERT_GE(MAX_SEEN, seen);
 	for (i = 0; i < seen; i++) {
-		count[self->seen[i].pasid - PASID_BASE]++;
-		/* The flipped bit is on the bad entry only. */
-		EXPECT_EQ(self->seen[i].pasid == PASID_BASE + bad,
+		pasid = self->seen[i].pasid - PASID_BASE;
+		count[pasid]++;
+		/* The flipped bit is on the bad entry (and later) only. */
+		EXPECT_EQ(every ? pasid >= bad : pasid == bad,
 			  !!(self->seen[i].qw0 & (1ULL << 13)));
 	}
 	/*
@@ -398,16 +407,32 @@ static void iqe_case(struct __test_metadata *_metadata,
 
 		EXPECT_EQ(want, count[i]);
 	}
-	/* The queue and the device's DMA go on. */
+	/* The queue and the device's DMA go on; the flip is gone. */
 	ASSERT_EQ(0, rng_read(64));
+	ASSERT_EQ(0, tracefs_clear(&self->t));
 	pasid_batch(&self->b, n);
 	test_inv_ok();
+	seen = take_seen();
+	EXPECT_EQ(n, seen);
+	for (i = 0; i < seen && i < MAX_SEEN; i++)
+		EXPECT_EQ(0, self->seen[i].qw0 & (1ULL << 13));
+	ASSERT_EQ(0, rng_read(64));
 }
 
 TEST_F_TIMEOUT(host, iqe_replay_right_entry, 120)
 {
-	iqe_case(_metadata, self, 6, 3);
-	iqe_case(_metadata, self, 20, 18);
+	iqe_case(_metadata, self, 6, 3, false);
+	iqe_case(_metadata, self, 20, 18, false);
+}
+
+/*
+ * Two and three refused descriptors in one run: the unit must not be left
+ * with an error no submitter owns (the host locks up: a guest time-out).
+ */
+TEST_F_TIMEOUT(host, iqe_several_in_one_run, 120)
+{
+	iqe_case(_metadata, self, 20, 18, true);
+	iqe_case(_metadata, self, 6, 3, true);
 }
 
 /*
