@@ -221,6 +221,19 @@ static int vtd_check_sid(struct iommu_inv_vtd_queue *q, u16 sid)
 	return q->check_sid ? iommu_inv_pci_rid_check(sid) : 0;
 }
 
+/* Source IDs among @q's owners. */
+static unsigned int vtd_sid_count(struct iommu_inv_vtd_queue *q)
+{
+	unsigned long idx;
+	unsigned int n = 0;
+	void *p;
+
+	xa_for_each_range(&q->owners, idx, p, VTD_OWNER_SID,
+			  VTD_OWNER_SID + U16_MAX)
+		n++;
+	return n;
+}
+
 static int vtd_vdev_init(struct iommu_inv_vdev *vdev, const void *config)
 {
 	const struct iommu_inv_vdev_vtd *cfg = config;
@@ -244,6 +257,15 @@ static int vtd_vdev_init(struct iommu_inv_vdev *vdev, const void *config)
 		       GFP_KERNEL_ACCOUNT);
 	if (rc)
 		return rc;
+	/*
+	 * One device per HWPT where the domain ID is the device's: checked
+	 * again once inserted, so two racing VDEV_ALLOCs never both stay
+	 * (both may fail).
+	 */
+	if (q->did_from_dev && vtd_sid_count(q) > 1) {
+		xa_erase(&q->owners, VTD_OWNER_SID + cfg->sid);
+		return -EBUSY;
+	}
 
 	vd->sid = cfg->sid;
 	vd->pfsid = cfg->pfsid;
