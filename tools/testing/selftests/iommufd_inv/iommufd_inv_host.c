@@ -209,6 +209,24 @@ static int our_descs(const char *trace, struct seen *s, int max)
 	return n;
 }
 
+/* qi_submit records in @trace whose descriptor type is @type. */
+static int descs_of_type(const char *trace, unsigned int type)
+{
+	unsigned long long qw0, qw1;
+	char line[256], *p;
+	int i, total, n = 0;
+
+	total = tracefs_find(trace, "qi_submit", 0, NULL, 0);
+	for (i = 0; i < total; i++) {
+		tracefs_find(trace, "qi_submit", i, line, sizeof(line));
+		p = strstr(line, ": 0x");
+		if (p && sscanf(p + 2, "0x%llx 0x%llx", &qw0, &qw1) == 2 &&
+		    (qw0 & 0xf) == type)
+			n++;
+	}
+	return n;
+}
+
 FIXTURE(host) {
 	int fd;
 	__u32 hwpt_id;
@@ -355,6 +373,48 @@ TEST_F(host, did_from_domain)
 		/* PASID-selective (granularity 10b in bits 5:4). */
 		EXPECT_EQ(2, (self->seen[i].qw0 >> 4) & 3);
 	}
+	ASSERT_EQ(0, rng_read(64));
+}
+
+/*
+ * The driver's export, not the caller, owns the domain ID and the types:
+ * a DID bit flipped on the way is overwritten (the descriptor flushes the
+ * device's domain), and a PASID-cache descriptor turned into a device-TLB
+ * one (type 7 ^ 4 = 3) is refused before it reaches the queue.
+ */
+TEST_F(host, export_owns_did_and_types)
+{
+	int did = did_hw(&self->dev[0]);
+	char *tr;
+
+	ASSERT_LT(0, did);
+	/* Bit 17 of the first quadword: bit 1 of the domain ID. */
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 1, 0, 17));
+	ASSERT_EQ(0, tracefs_clear(&self->t));
+	pasid_batch(&self->b, 3);
+	test_inv_ok();
+	ASSERT_EQ(3, take_seen());
+	EXPECT_EQ(did, self->seen[0].did);
+	EXPECT_EQ(did, self->seen[1].did);
+	EXPECT_EQ(did, self->seen[2].did);
+
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 1, 0, 2));
+	ASSERT_EQ(0, tracefs_clear(&self->t));
+	ebuf_reset(&self->b);
+	e_iotlb_pasid(&self->b, 0);
+	e_pc_pasid(&self->b, 1);
+	e_iotlb_pasid(&self->b, 2);
+	test_inv_fails_at(0, EIO, 1);
+	EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
+	tr = tracefs_read(&self->t);
+	ASSERT_NE(NULL, tr);
+	/* Never queued: neither the device-TLB one nor anything of the run. */
+	EXPECT_EQ(0, descs_of_type(tr, 0x3));
+	EXPECT_EQ(0, descs_of_type(tr, 0x7));
+	/* Entry 0 once, in the replay; entry 2 never. */
+	EXPECT_EQ(1, our_descs(tr, self->seen, MAX_SEEN));
+	EXPECT_EQ(PASID_BASE, self->seen[0].pasid);
+	free(tr);
 	ASSERT_EQ(0, rng_read(64));
 }
 
