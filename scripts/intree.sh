@@ -37,6 +37,18 @@ step()
 	fi
 }
 
+# Replace each file by a copy of itself, so that writing it (>>, patch)
+# cannot reach the shared unpacked tree through its hard link.
+own()
+{
+	local f
+
+	for f in "$@"; do
+		cp "$f" "$f.own" && mv -f "$f.own" "$f" || return 1
+		[ "$(stat -c %h "$f")" = 1 ] || return 1
+	done
+}
+
 overlay()
 {
 	# Hard links: the unpacked tree is shared, edits replace files.
@@ -46,6 +58,7 @@ overlay()
 		cpio -pdm --quiet "$src") || return 1
 	sed -i '/^source "drivers\/iommu\/iommufd\/Kconfig"/a source "drivers/iommu/iommufd-inv/Kconfig"' \
 		"$src/drivers/iommu/Kconfig"
+	own "$src/drivers/iommu/Makefile" "$src/samples/Makefile" || return 1
 	echo 'obj-$(CONFIG_IOMMUFD_INV) += iommufd-inv/' >>"$src/drivers/iommu/Makefile"
 	sed -i '/^endif # SAMPLES/i config SAMPLE_IOMMUFD_INV\n\tbool "Build the iommufd-inv sample"\n\tdepends on CC_CAN_LINK && HEADERS_INSTALL\n\thelp\n\t  Build samples/iommufd_inv, a minimal VMM flow.\n' \
 		"$src/samples/Kconfig"
@@ -77,19 +90,19 @@ apply_series()
 	done
 	for f in $files; do
 		[ -f "$src/$f" ] || continue
-		cp "$src/$f" "$src/$f.series" &&
-			mv -f "$src/$f.series" "$src/$f" || return 1
-		[ "$(stat -c %h "$src/$f")" = 1 ] || return 1
+		own "$src/$f" || return 1
 	done
 	for p in "$TOP"/patches/*.patch; do
 		[ -e "$p" ] || continue
 		echo "applying $(basename "$p")"
 		patch -p1 -d "$src" -s --no-backup-if-mismatch <"$p" || return 1
 	done
-	mkdir -p "$build" &&
-		printf '%s\n' $files | sort -u >"$build/.intree-series" || return 1
+	# Into the build directory once configure has (re)made it.
+	printf '%s\n' $files | sort -u >"$work/series.list" || return 1
 	# The shared tree is as unpacked.
-	! grep -q intel_iommu_dev_qi_submit "$LINUX_SRC/drivers/iommu/intel/iommu.c" &&
+	! grep -q iommufd-inv "$LINUX_SRC/drivers/iommu/Makefile" &&
+		! grep -q iommufd_inv "$LINUX_SRC/samples/Makefile" &&
+		! grep -q intel_iommu_dev_qi_submit "$LINUX_SRC/drivers/iommu/intel/iommu.c" &&
 		! grep -q 'wait_index - index' "$LINUX_SRC/drivers/iommu/intel/dmar.c" &&
 		[ ! -e "$LINUX_SRC/include/linux/intel-iommu-qi.h" ] &&
 		grep -q intel_iommu_dev_qi_submit "$src/drivers/iommu/intel/iommu.c"
@@ -104,7 +117,8 @@ configure()
 		rm -rf "$build" && cp -a "$kbuild" "$build" &&
 			echo "$kbuild" >"$build/.intree-kbuild" || return 1
 	fi
-	cp "$kbuild/.config" "$build/.config" || return 1
+	cp "$kbuild/.config" "$build/.config" &&
+		cp "$work/series.list" "$build/.intree-series" || return 1
 	# The HOST queue (patches/0001); for its guest, virtio-rng devices
 	# behind the IOMMU and the driver's debugfs (the PASID-table entries
 	# the HOST-queue test reads the device's domain ID from).

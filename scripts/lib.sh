@@ -18,7 +18,14 @@ ensure_linux_source()
 {
 	local tarball
 
-	[ -f "$LINUX_SRC/.unpacked" ] && return 0
+	if [ -f "$LINUX_SRC/.unpacked" ]; then
+		# Shared by every build: intree.sh's overlay must not write it.
+		! grep -qs -e iommufd-inv -e iommufd_inv \
+			"$LINUX_SRC/drivers/iommu/Makefile" \
+			"$LINUX_SRC/samples/Makefile" ||
+			die "$LINUX_SRC was modified: remove it to unpack again"
+		return 0
+	fi
 	tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n 1)
 	[ -n "$tarball" ] || die "linux-source-6.12 is not installed"
 	log "unpacking $(basename "$tarball")"

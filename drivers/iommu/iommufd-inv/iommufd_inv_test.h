@@ -30,6 +30,9 @@ enum {
 	IOMMU_INV_TEST_OP_LADDER,
 };
 
+/* QUEUE_CORRUPT_DESC, VT-d: every entry from the one named on. */
+#define IOMMU_INV_TEST_CORRUPT_EVERY	0xffffffffU
+
 /*
  * Steps of one HWPT_INVALIDATE call, for the benchmark's cost ladder:
  * with LADDER set to one of them, this file's HWPT_INVALIDATE calls stop
@@ -141,7 +144,10 @@ enum {
  * @queue_corrupt_desc: QUEUE_CORRUPT_DESC: (VT-d, SMMUv3) as QUEUE_CORRUPT, in
  *	descriptor @queue_corrupt_desc.desc (0 the first) of those entry
  *	@queue_corrupt_desc.index becomes; QUEUE_CORRUPT is the same with
- *	@queue_corrupt_desc.desc 0
+ *	@queue_corrupt_desc.desc 0. VT-d: @queue_corrupt_desc.desc
+ *	IOMMU_INV_TEST_CORRUPT_EVERY flips the bit in the first descriptor
+ *	of entry @queue_corrupt_desc.index and of every later entry of that
+ *	call (several refused descriptors in one run)
  * @vtd_fill: VTD_FILL: (VT-d model queues only, -EOPNOTSUPP otherwise)
  *	cache a translation in cache @vtd_fill.cache
  *	(IOMMU_INV_VTD_CACHE_*) of the model, tagged with host domain ID

@@ -98,7 +98,9 @@ struct vtd_dev {
  * @owner: for each descriptor of @descs, the batch index of its entry
  * @testq: (tests) what went to the queue; a bit to flip on the way
  * @corrupt_desc: (tests) which descriptor of the entry @testq names gets
- *	the flip
+ *	the flip; IOMMU_INV_TEST_CORRUPT_EVERY: the first of that entry and
+ *	of every later one, until the op call that reached it ends
+ * @corrupt_hit: (tests) an IOMMU_INV_TEST_CORRUPT_EVERY flip was applied
  */
 struct vtd_hwpt {
 	struct iommu_inv_hwpt core;
@@ -111,6 +113,7 @@ struct vtd_hwpt {
 #ifdef CONFIG_IOMMUFD_INV_TEST
 	struct iommu_inv_testq testq;
 	unsigned int corrupt_desc;
+	bool corrupt_hit;
 #endif
 };
 
@@ -218,6 +221,19 @@ static int vtd_check_sid(struct iommu_inv_vtd_queue *q, u16 sid)
 	return q->check_sid ? iommu_inv_pci_rid_check(sid) : 0;
 }
 
+/* Source IDs among @q's owners. */
+static unsigned int vtd_sid_count(struct iommu_inv_vtd_queue *q)
+{
+	unsigned long idx;
+	unsigned int n = 0;
+	void *p;
+
+	xa_for_each_range(&q->owners, idx, p, VTD_OWNER_SID,
+			  VTD_OWNER_SID + U16_MAX)
+		n++;
+	return n;
+}
+
 static int vtd_vdev_init(struct iommu_inv_vdev *vdev, const void *config)
 {
 	const struct iommu_inv_vdev_vtd *cfg = config;
@@ -241,6 +257,15 @@ static int vtd_vdev_init(struct iommu_inv_vdev *vdev, const void *config)
 		       GFP_KERNEL_ACCOUNT);
 	if (rc)
 		return rc;
+	/*
+	 * One device per HWPT where the domain ID is the device's: checked
+	 * again once inserted, so two racing VDEV_ALLOCs never both stay
+	 * (both may fail).
+	 */
+	if (q->did_from_dev && vtd_sid_count(q) > 1) {
+		xa_erase(&q->owners, VTD_OWNER_SID + cfg->sid);
+		return -EBUSY;
+	}
 
 	vd->sid = cfg->sid;
 	vd->pfsid = cfg->pfsid;
@@ -600,8 +625,28 @@ static void vtd_desc_nth(const struct iommu_inv_vtd_desc *d, unsigned int k,
 static void vtd_testq_corrupt(struct vtd_hwpt *vh, struct iommu_inv_vtd_desc *d,
 			      u32 index, unsigned int k)
 {
-	if (vh->q->test_hooks && k == vh->corrupt_desc)
-		iommu_inv_testq_corrupt(&vh->testq, d->qw, index, 1);
+	struct iommu_inv_testq *tq = &vh->testq;
+
+	if (!vh->q->test_hooks)
+		return;
+	if (vh->corrupt_desc == IOMMU_INV_TEST_CORRUPT_EVERY) {
+		if (tq->armed && !k && index >= tq->index) {
+			d->qw[tq->word] ^= BIT_ULL(tq->bit);
+			vh->corrupt_hit = true;
+		}
+		return;
+	}
+	if (k == vh->corrupt_desc)
+		iommu_inv_testq_corrupt(tq, d->qw, index, 1);
+}
+
+/* An IOMMU_INV_TEST_CORRUPT_EVERY flip lasts one op call. */
+static void vtd_testq_end(struct vtd_hwpt *vh)
+{
+	if (vh->corrupt_hit) {
+		vh->testq.armed = false;
+		vh->corrupt_hit = false;
+	}
 }
 
 /* The run's wait is logged without its status address (physical). */
@@ -619,6 +664,10 @@ static void vtd_testq_corrupt(struct vtd_hwpt *vh, struct iommu_inv_vtd_desc *d,
 }
 
 static void vtd_testq_log(struct vtd_hwpt *vh, unsigned int n)
+{
+}
+
+static void vtd_testq_end(struct vtd_hwpt *vh)
 {
 }
 #endif
@@ -655,8 +704,8 @@ static int vtd_run(struct vtd_hwpt *vh, struct iommu_inv_batch *batch,
  * runs. An entry counts as done when all its descriptors have completed;
  * a fault on any of them fails that entry, with the ones before it done.
  */
-static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
-				   struct iommu_inv_batch *batch)
+static unsigned int vtd_invalidate_pass(struct iommu_inv_hwpt *hwpt,
+					struct iommu_inv_batch *batch)
 {
 	struct vtd_hwpt *vh = to_vtd(hwpt);
 	bool nonblock = batch->nonblock;
@@ -707,6 +756,15 @@ static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
 		batch->hw_error = hw_error;
 	}
 	return i;
+}
+
+static unsigned int vtd_invalidate(struct iommu_inv_hwpt *hwpt,
+				   struct iommu_inv_batch *batch)
+{
+	unsigned int n = vtd_invalidate_pass(hwpt, batch);
+
+	vtd_testq_end(to_vtd(hwpt));
+	return n;
 }
 
 const struct iommu_inv_hwpt_ops iommu_inv_vtd_ops = {
@@ -773,6 +831,7 @@ int iommu_inv_vtd_test(struct iommu_inv_hwpt *hwpt,
 		mutex_lock(&hwpt->lock);
 		vh->corrupt_desc = cmd->op == IOMMU_INV_TEST_OP_QUEUE_CORRUPT ?
 				   0 : cmd->queue_corrupt_desc.desc;
+		vh->corrupt_hit = false;
 		mutex_unlock(&hwpt->lock);
 		return 0;
 	}

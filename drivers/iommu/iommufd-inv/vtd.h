@@ -127,7 +127,7 @@ struct iommu_inv_vtd_queue_ops {
  *	the model and a fake unit, never a real unit (the HOST queue: with
  *	mock=1 only)
  * @did_from_dev: the queue puts the device's domain ID into descriptors;
- *	the HWPT config gives none (HOST queue)
+ *	the HWPT config gives none, and the HWPT has one device (HOST queue)
  * @blocks: every submit may sleep: a non-blocking call goes to io_uring's
  *	worker before anything is encoded (HOST queue)
  */

@@ -10,9 +10,10 @@
  *    group's mutex taken (iommu_group_for_each_dev()): the core attaches
  *    domains and releases devices only under it, so the device's domain
  *    and that domain's ID stay as they are until the run is done;
- *  - the domain ID of every descriptor that carries one is replaced by the
- *    one the driver gave the device's current domain on its unit: no host
- *    domain ID comes from user space on this queue;
+ *  - intel_iommu_dev_qi_submit() itself writes the domain ID the driver
+ *    gave the device's current domain on its unit into every descriptor
+ *    (all the types it takes carry one): no host domain ID comes from
+ *    user space, nor from this module, on this queue;
  *  - the descriptors go through the driver's qi_submit_sync(), on the unit
  *    that translates the device, in runs of at most VTD_HOST_CHUNK: the
  *    driver holds its queue lock with interrupts off until a run's wait
@@ -23,9 +24,9 @@
  *
  * A device-TLB time-out makes qi_submit_sync() repeat the whole run for as
  * long as the device is present (the rst's "VT-d HOST queue"), so this
- * queue does not offer device-TLB invalidation: a VDEV with ATS is refused.
+ * queue does not offer device-TLB invalidation: a VDEV with ATS is refused,
+ * and the driver's export refuses device-TLB descriptors anyway.
  */
-#include <linux/bitfield.h>
 #include <linux/intel-iommu-qi.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
@@ -39,9 +40,6 @@ MODULE_IMPORT_NS(IOMMUFD_INV);
 
 /* Descriptors per qi_submit_sync() call: interrupts are off meanwhile. */
 #define VTD_HOST_CHUNK		16
-
-#define VTD_DESC_TYPE		GENMASK_ULL(3, 0)
-#define VTD_DESC_DID		GENMASK_ULL(31, 16)
 
 /**
  * struct vtd_host - the HOST queue of one HWPT
@@ -77,23 +75,19 @@ static int vtd_host_qi(struct device *dev, struct iommu_inv_vtd_desc *d,
 	return intel_iommu_dev_qi_submit(dev, (struct qi_desc *)d, n);
 }
 
-/* The device's domain ID into every descriptor, then the runs. */
+/*
+ * The runs; the driver writes the domain ID into each descriptor. A device
+ * without a paging domain fails before any (-ENOENT on the first entry).
+ */
 static int vtd_host_run(struct vtd_host_call *c)
 {
-	unsigned int i, k, len, type;
+	unsigned int i, k, len;
 	u16 did;
 	int rc;
 
 	rc = intel_iommu_dev_did(c->dev, &did);
 	if (rc)
 		return rc;
-	for (i = 0; i < c->n; i++) {
-		type = FIELD_GET(VTD_DESC_TYPE, c->descs[i].qw[0]);
-		if (type == VTD_DESC_IOTLB || type == VTD_DESC_PIOTLB ||
-		    type == VTD_DESC_PC)
-			c->descs[i].qw[0] = (c->descs[i].qw[0] & ~VTD_DESC_DID) |
-					    FIELD_PREP(VTD_DESC_DID, did);
-	}
 	for (i = 0; i < c->n; i += len) {
 		len = min(c->n - i, VTD_HOST_CHUNK);
 		if (!vtd_host_qi(c->dev, &c->descs[i], len))

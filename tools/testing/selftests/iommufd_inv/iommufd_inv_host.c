@@ -209,6 +209,24 @@ static int our_descs(const char *trace, struct seen *s, int max)
 	return n;
 }
 
+/* qi_submit records in @trace whose descriptor type is @type. */
+static int descs_of_type(const char *trace, unsigned int type)
+{
+	unsigned long long qw0, qw1;
+	char line[256], *p;
+	int i, total, n = 0;
+
+	total = tracefs_find(trace, "qi_submit", 0, NULL, 0);
+	for (i = 0; i < total; i++) {
+		tracefs_find(trace, "qi_submit", i, line, sizeof(line));
+		p = strstr(line, ": 0x");
+		if (p && sscanf(p + 2, "0x%llx 0x%llx", &qw0, &qw1) == 2 &&
+		    (qw0 & 0xf) == type)
+			n++;
+	}
+	return n;
+}
+
 FIXTURE(host) {
 	int fd;
 	__u32 hwpt_id;
@@ -359,20 +377,70 @@ TEST_F(host, did_from_domain)
 }
 
 /*
+ * The driver's export, not the caller, owns the domain ID and the types:
+ * a DID bit flipped on the way is overwritten (the descriptor flushes the
+ * device's domain), and a PASID-cache descriptor turned into a device-TLB
+ * one (type 7 ^ 4 = 3) is refused before it reaches the queue.
+ */
+TEST_F(host, export_owns_did_and_types)
+{
+	int did = did_hw(&self->dev[0]);
+	char *tr;
+
+	ASSERT_LT(0, did);
+	/* Bit 17 of the first quadword: bit 1 of the domain ID. */
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 1, 0, 17));
+	ASSERT_EQ(0, tracefs_clear(&self->t));
+	pasid_batch(&self->b, 3);
+	test_inv_ok();
+	ASSERT_EQ(3, take_seen());
+	EXPECT_EQ(did, self->seen[0].did);
+	EXPECT_EQ(did, self->seen[1].did);
+	EXPECT_EQ(did, self->seen[2].did);
+
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 1, 0, 2));
+	ASSERT_EQ(0, tracefs_clear(&self->t));
+	ebuf_reset(&self->b);
+	e_iotlb_pasid(&self->b, 0);
+	e_pc_pasid(&self->b, 1);
+	e_iotlb_pasid(&self->b, 2);
+	test_inv_fails_at(0, EIO, 1);
+	EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
+	tr = tracefs_read(&self->t);
+	ASSERT_NE(NULL, tr);
+	/* Never queued: neither the device-TLB one nor anything of the run. */
+	EXPECT_EQ(0, descs_of_type(tr, 0x3));
+	EXPECT_EQ(0, descs_of_type(tr, 0x7));
+	/* Entry 0 once, in the replay; entry 2 never. */
+	EXPECT_EQ(1, our_descs(tr, self->seen, MAX_SEEN));
+	EXPECT_EQ(PASID_BASE, self->seen[0].pasid);
+	free(tr);
+	ASSERT_EQ(0, rng_read(64));
+}
+
+/*
  * A bit QEMU's unit refuses (bit 13 of a PASID-based IOTLB invalidate's
- * first quadword, reserved) in the entry at @bad of @n: the run fails
- * with an Invalidation Queue Error on a descriptor past its first, the
- * driver's patched qi_check_fault() clears it, and the replay one at a
- * time puts it on entry @bad.
+ * first quadword, reserved) in the entry at @bad of @n, and with @every in
+ * every entry after it too (several refused descriptors in one run): the
+ * run fails with an Invalidation Queue Error on a descriptor past its
+ * first, the driver's patched qi_check_fault() turns the rest of the run
+ * into waits, clears it and waits for the run's own wait, and the replay
+ * one at a time puts it on entry @bad.
  */
 /* FIXTURE_DATA(host) is struct _test_data_host. */
 static void iqe_case(struct __test_metadata *_metadata,
-		     struct _test_data_host *self, int n, int bad)
+		     struct _test_data_host *self, int n, int bad, bool every)
 {
 	int i, count[PASID_NUM] = {};
-	int seen;
+	int seen, pasid;
 
-	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, bad, 0, 13));
+	if (every) {
+		ASSERT_EQ(0, queue_corrupt_desc(self->fd, self->hwpt_id, bad,
+						IOMMU_INV_TEST_CORRUPT_EVERY,
+						0, 13));
+	} else {
+		ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, bad, 0, 13));
+	}
 	ASSERT_EQ(0, tracefs_clear(&self->t));
 	pasid_batch(&self->b, n);
 	test_inv_fails_at(0, EIO, bad);
@@ -382,9 +450,10 @@ static void iqe_case(struct __test_metadata *_metadata,
 	seen = take_seen();
 	ASSERT_GE(MAX_SEEN, seen);
 	for (i = 0; i < seen; i++) {
-		count[self->seen[i].pasid - PASID_BASE]++;
-		/* The flipped bit is on the bad entry only. */
-		EXPECT_EQ(self->seen[i].pasid == PASID_BASE + bad,
+		pasid = self->seen[i].pasid - PASID_BASE;
+		count[pasid]++;
+		/* The flipped bit is on the bad entry (and later) only. */
+		EXPECT_EQ(every ? pasid >= bad : pasid == bad,
 			  !!(self->seen[i].qw0 & (1ULL << 13)));
 	}
 	/*
@@ -398,16 +467,32 @@ static void iqe_case(struct __test_metadata *_metadata,
 
 		EXPECT_EQ(want, count[i]);
 	}
-	/* The queue and the device's DMA go on. */
+	/* The queue and the device's DMA go on; the flip is gone. */
 	ASSERT_EQ(0, rng_read(64));
+	ASSERT_EQ(0, tracefs_clear(&self->t));
 	pasid_batch(&self->b, n);
 	test_inv_ok();
+	seen = take_seen();
+	EXPECT_EQ(n, seen);
+	for (i = 0; i < seen && i < MAX_SEEN; i++)
+		EXPECT_EQ(0, self->seen[i].qw0 & (1ULL << 13));
+	ASSERT_EQ(0, rng_read(64));
 }
 
 TEST_F_TIMEOUT(host, iqe_replay_right_entry, 120)
 {
-	iqe_case(_metadata, self, 6, 3);
-	iqe_case(_metadata, self, 20, 18);
+	iqe_case(_metadata, self, 6, 3, false);
+	iqe_case(_metadata, self, 20, 18, false);
+}
+
+/*
+ * Two and three refused descriptors in one run: the unit must not be left
+ * with an error no submitter owns (the host locks up: a guest time-out).
+ */
+TEST_F_TIMEOUT(host, iqe_several_in_one_run, 120)
+{
+	iqe_case(_metadata, self, 20, 18, true);
+	iqe_case(_metadata, self, 6, 3, true);
 }
 
 /*
