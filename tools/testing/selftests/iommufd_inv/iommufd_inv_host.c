@@ -90,7 +90,7 @@ static int cmp_bdf(const void *a, const void *b)
 static int find_rngs(struct rng_dev *d)
 {
 	unsigned int bus, slot, fn;
-	char p[256], v[64], link[256];
+	char p[512], v[64], link[256];
 	struct dirent *de;
 	int n = 0;
 	ssize_t len;
@@ -118,7 +118,8 @@ static int find_rngs(struct rng_dev *d)
 		if (len <= 0)
 			continue;
 		link[len] = 0;
-		snprintf(d[n].bdf, sizeof(d[n].bdf), "%s", de->d_name);
+		/* Parsed as 0000:bb:ss.f above: it fits. */
+		snprintf(d[n].bdf, sizeof(d[n].bdf), "%.15s", de->d_name);
 		d[n].sid = bus << 8 | slot << 3 | fn;
 		d[n].group = atoi(strrchr(link, '/') + 1);
 		n++;
@@ -502,7 +503,6 @@ TEST_F_TIMEOUT(host, iqe_several_in_one_run, 120)
  */
 TEST_F(host, io_uring)
 {
-	struct iommu_inv_uring_array pl = { };
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	struct io_uring ring;
@@ -519,13 +519,9 @@ TEST_F(host, io_uring)
 		pasid_batch(&self->b, 6);
 		memset(self->res, 0xa5, sizeof(self->res));
 		inv_fill(&self->inv, self->hwpt_id, &self->b, 0, self->res, 32);
-		pl.arg_uptr = (uintptr_t)&self->inv;
 		sqe = io_uring_get_sqe(&ring);
 		ASSERT_NE(NULL, sqe);
-		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->fd, NULL, 0, 0);
-		sqe->cmd_op = IOMMU_INV_URING_CMD_INVALIDATE;
-		memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &pl,
-		       sizeof(pl));
+		uring_prep_inv_array(sqe, self->fd, false, &self->inv);
 		ASSERT_EQ(1, io_uring_submit(&ring));
 		ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
 		EXPECT_EQ(i ? 6 : -EIO, cqe->res);
