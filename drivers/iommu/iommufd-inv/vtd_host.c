@@ -172,7 +172,7 @@ static int vtd_host_submit(struct iommu_inv_vtd_queue *q,
 		return -EAGAIN;
 	/* The wait the driver adds, as the log shows it (no address). */
 	memset(&descs[n], 0, sizeof(descs[n]));
-	descs[n].qw[0] = VTD_DESC_WAIT | VTD_WAIT_SW | VTD_WAIT_FN;
+	descs[n].qw[0] = VTD_DESC_WAIT | VTD_WAIT_SW;
 
 	rc = vtd_host_sid(h, &sid);
 	if (!rc)

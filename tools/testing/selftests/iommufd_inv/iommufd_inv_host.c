@@ -381,7 +381,8 @@ TEST_F(host, did_from_domain)
  * The driver's export, not the caller, owns the domain ID and the types:
  * a DID bit flipped on the way is overwritten (the descriptor flushes the
  * device's domain), and a PASID-cache descriptor turned into a device-TLB
- * one (type 7 ^ 4 = 3) is refused before it reaches the queue.
+ * one (type 7 ^ 4 = 3) or into a global one is refused before it reaches
+ * the queue.
  */
 TEST_F(host, export_owns_did_and_types)
 {
@@ -415,6 +416,20 @@ TEST_F(host, export_owns_did_and_types)
 	/* Entry 0 once, in the replay; entry 2 never. */
 	EXPECT_EQ(1, our_descs(tr, self->seen, MAX_SEEN));
 	EXPECT_EQ(PASID_BASE, self->seen[0].pasid);
+	free(tr);
+
+	/*
+	 * Bit 5: the PASID-selective granularity (01b) becomes the global
+	 * one (11b), which would reach every domain on the unit.
+	 */
+	ASSERT_EQ(0, queue_corrupt(self->fd, self->hwpt_id, 1, 0, 5));
+	ASSERT_EQ(0, tracefs_clear(&self->t));
+	test_inv_fails_at(0, EIO, 1);
+	EXPECT_EQ(IOMMU_INV_HWERR_VTD_IQE, self->res[0].hw_error);
+	tr = tracefs_read(&self->t);
+	ASSERT_NE(NULL, tr);
+	EXPECT_EQ(0, descs_of_type(tr, 0x7));
+	EXPECT_EQ(1, our_descs(tr, self->seen, MAX_SEEN));
 	free(tr);
 	ASSERT_EQ(0, rng_read(64));
 }
