@@ -312,6 +312,61 @@ TEST_F(fake, cd_cache_fault_on_its_entry)
 }
 
 /*
+ * 130 devices: one PASID-cache entry is 130 commands, over three runs of
+ * the queue (63 after the entry before it, 64, then 3 with the entry
+ * after it). A refused command in the middle run fails that entry, with
+ * exactly the one before it done. Through io_uring, the first,
+ * non-blocking issue stops before the first run goes to the SMMU (a
+ * non-blocking call takes the queue for one run only): nothing is done,
+ * the bit flip armed for the entry's 11th command (in the first run) is
+ * armed again for the worker's issue, and the error comes back from it.
+ */
+TEST_F(fake, cd_cache_entry_spans_three_runs)
+{
+	struct { __u64 dw[2]; } c[5];
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int i;
+
+	for (i = 0; i < 127; i++)
+		ASSERT_EQ(0, smmu_vdev(self->fd, self->hwpt_id, 0x100 + i,
+				       0x3000 + i, 0));
+	e_iotlb_all(&self->b);
+	e_pc_all(&self->b);
+	e_iotlb_all(&self->b);
+	test_inv_ok();
+	/* The last run: the entry's last three commands, the next entry's. */
+	ASSERT_EQ(0, queue_log(self->fd, self->hwpt_id, c, 5, NULL));
+	EXPECT_EQ(((__u64)0x307c << 32) | 0x06, c[0].dw[0]);
+	EXPECT_EQ(((__u64)0x307d << 32) | 0x06, c[1].dw[0]);
+	EXPECT_EQ(((__u64)0x307e << 32) | 0x06, c[2].dw[0]);
+	EXPECT_EQ(0x0000004200000010ULL, c[3].dw[0]);
+	EXPECT_EQ(0x46, c[4].dw[0]);
+
+	/* Command 99 of entry 1, in the second run: CFGI_CD_ALL dw1 bit 1. */
+	ASSERT_EQ(0, queue_corrupt_desc(self->fd, self->hwpt_id, 1, 99, 1, 1));
+	test_inv_fails_at(0, EIO, 1);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+	EXPECT_EQ(2, self->inv.out_processed);
+
+	ASSERT_EQ(0, queue_corrupt_desc(self->fd, self->hwpt_id, 1, 10, 1, 1));
+	inv_fill(&self->inv, self->hwpt_id, &self->b, 0, self->res, 8);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	sqe = io_uring_get_sqe(&ring);
+	uring_prep_inv_array(sqe, self->fd, false, &self->inv);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	EXPECT_EQ(-EIO, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	EXPECT_EQ(1, self->inv.out_first_error);
+	EXPECT_EQ(2, self->inv.out_processed);
+	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);
+	test_inv_ok();
+}
+
+/*
  * A run that completed while its submitter was held up past the deadline
  * (in the read after the one that found it working) is a success, not a
  * time-out that breaks the unit: the poll looks once more after the
