@@ -134,24 +134,8 @@ static int recv_fd(int sock)
 static int uring_invalidate(int fd, __u32 hwpt_id, const struct ebuf *b,
 			    struct iommu_inv_hwpt_invalidate *inv)
 {
-	struct io_uring_cqe *cqe;
-	struct io_uring_sqe *sqe;
-	struct io_uring ring;
-	int res;
-
 	inv_fill(inv, hwpt_id, b, 0, NULL, 0);
-	if (io_uring_queue_init(4, &ring, 0))
-		return -1000;
-	sqe = io_uring_get_sqe(&ring);
-	uring_prep_inv_array(sqe, fd, false, inv);
-	if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe)) {
-		io_uring_queue_exit(&ring);
-		return -1001;
-	}
-	res = cqe->res;
-	io_uring_cqe_seen(&ring, cqe);
-	io_uring_queue_exit(&ring);
-	return res;
+	return uring_inv_array_once(fd, inv);
 }
 
 /*

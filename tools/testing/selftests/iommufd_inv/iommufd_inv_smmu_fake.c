@@ -324,9 +324,6 @@ TEST_F(fake, cd_cache_fault_on_its_entry)
 TEST_F(fake, cd_cache_entry_spans_three_runs)
 {
 	struct { __u64 dw[2]; } c[5];
-	struct io_uring_cqe *cqe;
-	struct io_uring_sqe *sqe;
-	struct io_uring ring;
 	int i;
 
 	for (i = 0; i < 127; i++)
@@ -352,14 +349,7 @@ TEST_F(fake, cd_cache_entry_spans_three_runs)
 
 	ASSERT_EQ(0, queue_corrupt_desc(self->fd, self->hwpt_id, 1, 10, 1, 1));
 	inv_fill(&self->inv, self->hwpt_id, &self->b, 0, self->res, 8);
-	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
-	sqe = io_uring_get_sqe(&ring);
-	uring_prep_inv_array(sqe, self->fd, false, &self->inv);
-	ASSERT_EQ(1, io_uring_submit(&ring));
-	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
-	EXPECT_EQ(-EIO, cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
-	io_uring_queue_exit(&ring);
+	EXPECT_EQ(-EIO, uring_inv_array_once(self->fd, &self->inv));
 	EXPECT_EQ(1, self->inv.out_first_error);
 	EXPECT_EQ(2, self->inv.out_processed);
 	EXPECT_EQ(IOMMU_INV_HWERR_SMMU_CERROR_ILL, self->res[0].hw_error);

@@ -633,6 +633,31 @@ static inline void uring_prep_inv_array(struct io_uring_sqe *sqe, int fd,
 	uring_prep_inv(sqe, fd, fixed, IOMMU_INV_URING_CMD_INVALIDATE, &pl,
 		       sizeof(pl));
 }
+
+/*
+ * The call @inv describes, as one array-mode command on a ring of its own:
+ * its cqe->res, or -1000 / -1001 if the ring could not be set up or the
+ * command not submitted and reaped.
+ */
+static inline int uring_inv_array_once(int fd,
+				       struct iommu_inv_hwpt_invalidate *inv)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	int res;
+
+	if (io_uring_queue_init(4, &ring, 0))
+		return -1000;
+	uring_prep_inv_array(io_uring_get_sqe(&ring), fd, false, inv);
+	if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe)) {
+		io_uring_queue_exit(&ring);
+		return -1001;
+	}
+	res = cqe->res;
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	return res;
+}
 #endif
 
 #endif /* __IOMMUFD_INV_UTILS_H */
