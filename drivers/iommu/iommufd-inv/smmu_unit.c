@@ -129,26 +129,28 @@ static u32 smmu_readl(struct smmu_unit *u, u32 reg)
 	return readl(u->regs + reg);
 }
 
-static void smmu_writel(struct smmu_unit *u, u32 val, u32 reg)
+/* A write the fake took (tests), or false: the SMMU's to do. */
+static bool smmu_fake_write(struct smmu_unit *u, u64 val, u32 reg)
 {
 #ifdef CONFIG_IOMMUFD_INV_TEST
 	if (u->fake) {
 		iommu_inv_smmu_fake_write(u->fake, reg, val);
-		return;
+		return true;
 	}
 #endif
-	writel(val, u->regs + reg);
+	return false;
+}
+
+static void smmu_writel(struct smmu_unit *u, u32 val, u32 reg)
+{
+	if (!smmu_fake_write(u, val, reg))
+		writel(val, u->regs + reg);
 }
 
 static void smmu_writeq(struct smmu_unit *u, u64 val, u32 reg)
 {
-#ifdef CONFIG_IOMMUFD_INV_TEST
-	if (u->fake) {
-		iommu_inv_smmu_fake_write(u->fake, reg, val);
-		return;
-	}
-#endif
-	writeq(val, u->regs + reg);
+	if (!smmu_fake_write(u, val, reg))
+		writeq(val, u->regs + reg);
 }
 
 static void smmu_put_cmd(struct smmu_unit *u, u32 slot, u64 dw0, u64 dw1)
